@@ -1,0 +1,117 @@
+// The commands that talk to a running server: agents, events, query, ping, vdns.
+
+import { ClientError } from '../client/client.js';
+import { MAX_EVENTS_PER_BATCH } from '../http/api-routes.js';
+import { CLIENT_OPTIONS, UsageError, clientFrom, intOption, parse, print, readText } from './common.js';
+import { parseEventLines, parseRosterCsv } from './import-files.js';
+
+export async function agents(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'import') return importAgents(rest);
+  if (sub === 'list') return listAgents(rest);
+  throw new UsageError(sub === undefined ? 'ccmon agents import FILE | ccmon agents list --cc N --vdn N' : `unknown agents command "${sub}": use import or list`);
+}
+
+async function importAgents(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, CLIENT_OPTIONS, 1);
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError('ccmon agents import FILE: the CSV file is missing');
+  const roster = parseRosterCsv(readText(file), file);
+  const client = clientFrom(values);
+  try {
+    const r = await client.call('POST', '/api/v1/roster', { upsert: roster });
+    print(`imported ${roster.length} agents from ${file}: ${r.added} added, ${r.updated} updated, ${r.configured} new VDNs`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function listAgents(args: string[]): Promise<number> {
+  const { values } = parse(args, { ...CLIENT_OPTIONS, cc: { type: 'string' }, vdn: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' } });
+  const cc = intOption('cc', values.cc, undefined, 1, 65535);
+  const vdn = intOption('vdn', values.vdn, undefined, 1, 5000);
+  const offset = intOption('offset', values.offset, 0, 0, 2147483647);
+  const limit = intOption('limit', values.limit, 100, 1, 1000);
+  const client = clientFrom(values);
+  try {
+    const r = await client.call('GET', `/api/v1/vdns/${cc}/${vdn}/agents?offset=${offset}&limit=${limit}`);
+    print(JSON.stringify(r));
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+export async function events(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'send') throw new UsageError(sub === undefined ? 'ccmon events send FILE' : `unknown events command "${sub}": use send`);
+  const { values, positionals } = parse(rest, CLIENT_OPTIONS, 1);
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError('ccmon events send FILE: the JSON-lines file is missing');
+  const numbered = parseEventLines(readText(file), file, Date.now());
+  const client = clientFrom(values);
+  const tally = { applied: 0, duplicate: 0, stale: 0, rejected: 0 };
+  try {
+    for (let start = 0; start < numbered.length; start += MAX_EVENTS_PER_BATCH) {
+      const batch = numbered.slice(start, start + MAX_EVENTS_PER_BATCH);
+      const r = await client.call('POST', '/api/v1/events', { events: batch.map((n) => n.event) });
+      r.results.forEach((result: { status: keyof typeof tally; reason?: string }, i: number) => {
+        tally[result.status]++;
+        if (result.status === 'rejected') process.stderr.write(`ccmon: ${file} line ${batch[i]!.line}: ${result.reason}\n`);
+      });
+    }
+  } finally {
+    client.close();
+  }
+  print(`sent ${numbered.length} events from ${file}: ${tally.applied} applied, ${tally.duplicate} duplicate, ${tally.stale} stale, ${tally.rejected} rejected`);
+  return tally.rejected > 0 ? 1 : 0;
+}
+
+export async function query(args: string[]): Promise<number> {
+  const { values } = parse(args, { ...CLIENT_OPTIONS, cc: { type: 'string' }, vdn: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' } });
+  const ccId = intOption('cc', values.cc, undefined, 1, 65535);
+  const vdn = intOption('vdn', values.vdn, undefined, 1, 5000);
+  const offset = intOption('offset', values.offset, 0, 0, 2147483647);
+  const limit = intOption('limit', values.limit, 100, 1, 100);
+  const client = clientFrom(values);
+  try {
+    const res = await client.systemState({ ccId, vdn, offset, limit });
+    if (res.json?.result !== '0') {
+      const desc = res.json?.resultDesc ?? res.text;
+      throw new ClientError(`${desc} (resultCode ${res.json?.resultCode ?? 'none'}, HTTP ${res.status})`);
+    }
+    print(res.text);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+export async function ping(args: string[]): Promise<number> {
+  const { values } = parse(args, CLIENT_OPTIONS);
+  const client = clientFrom(values);
+  try {
+    const res = await client.request('POST', '/rest/cmsapp/v1/ping', { say: 'Hello world!' });
+    if (res.json?.status !== 'UP') throw new ClientError(`${res.json?.resultDesc ?? res.text} (HTTP ${res.status})`);
+    print(res.text);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+export async function vdns(args: string[]): Promise<number> {
+  const { values } = parse(args, CLIENT_OPTIONS);
+  const client = clientFrom(values);
+  try {
+    const r = await client.call('GET', '/api/v1/vdns');
+    for (const v of r.vdns) {
+      print(`${v.ccId}/${v.vdn}\tagents ${v.agents}\tsigned in ${v.totalLoginAgent}\tidle ${v.idleAgent}\ttalking ${v.talkingNum}\tbusy ${v.busyAgent}`);
+    }
+    if (r.vdns.length === 0) print('no VDNs configured');
+    return 0;
+  } finally {
+    client.close();
+  }
+}

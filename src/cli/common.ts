@@ -1,0 +1,84 @@
+// What every CLI command shares: argument parsing, the client from --url/--ak/--sk, and one
+// readable line for every failure.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CcmonClient } from '../client/client.js';
+
+export class UsageError extends Error {}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const CLIENT_OPTIONS = {
+  url: { type: 'string' },
+  ak: { type: 'string' },
+  sk: { type: 'string' },
+  ca: { type: 'string' },
+} as const satisfies Options;
+
+export const STORE_OPTIONS = {
+  data: { type: 'string' },
+  database: { type: 'string' },
+} as const satisfies Options;
+
+export function parse<O extends Options>(args: string[], options: O, positionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+  }
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  return parsed;
+}
+
+export function env(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function clientFrom(values: { url?: string; ak?: string; sk?: string; ca?: string }): CcmonClient {
+  const url = values.url ?? env('CCMON_URL') ?? 'http://127.0.0.1:8080';
+  const ak = values.ak ?? env('CCMON_AK');
+  const sk = values.sk ?? env('CCMON_SK');
+  if (!ak) throw new UsageError('no AK: pass --ak or set CCMON_AK');
+  if (!sk) throw new UsageError('no SK: pass --sk or set CCMON_SK');
+  const caFile = values.ca ?? env('CCMON_CA');
+  return new CcmonClient({ url, ak, sk, ca: caFile ? readText(caFile) : undefined });
+}
+
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? (err as Error).message}`);
+  }
+}
+
+export function intOption(name: string, value: string | undefined, fallback: number | undefined, min: number, max: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required`);
+    return fallback;
+  }
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+export function dataDir(value: string | undefined): string {
+  return value ?? env('CCMON_DATA') ?? '.ccmon';
+}
+
+export function databaseUrl(value: string | undefined): string | undefined {
+  return value ?? env('CCMON_DATABASE_URL');
+}
+
+export function masterKey(): string | null {
+  return env('CCMON_MASTER_KEY') ?? null;
+}
+
+export function print(text: string): void {
+  process.stdout.write(text + '\n');
+}
