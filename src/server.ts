@@ -5,9 +5,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { SecretBox } from './auth/secret-box.js';
 import { Monitor } from './core/monitor.js';
 import { createApp } from './http/app.js';
+import { failureBody } from './http/errors.js';
 import type { AppOptions } from './http/exchange.js';
 import type { Logger } from './log.js';
 import { startDemo, type Demo } from './sim/demo.js';
@@ -53,6 +55,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerMalformed(err, socket));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -90,4 +93,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       return closing;
     },
   };
+}
+
+/** Requests Node cannot parse still get an answer in the CC-CMS failure format. */
+function answerMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = failureBody('0100002', status === 431 ? 'the request headers are too large' : 'the request is not valid HTTP');
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
