@@ -17,6 +17,10 @@ export class Monitor {
   readonly keys: KeyRing;
   private unwatch: (() => void) | null = null;
   private resyncing: Promise<void> | null = null;
+  private resyncAgain = false;
+  /** Changes applied while a resync loads its snapshot, replayed onto the new model. */
+  private pending: Array<(model: ReadModel) => void> | null = null;
+  private outOfStep = false;
 
   private constructor(
     readonly store: Store,
@@ -31,9 +35,9 @@ export class Monitor {
     await monitor.keys.reload();
     await monitor.loadModel();
     monitor.unwatch = store.watch({
-      states: (rows) => monitor.model.applyStates(rows),
-      roster: (change) => monitor.model.applyRoster(change),
-      vdnRemoved: (ref) => monitor.model.removeVdn(ref),
+      states: (rows) => monitor.change((m) => m.applyStates(rows)),
+      roster: (change) => monitor.change((m) => m.applyRoster(change)),
+      vdnRemoved: (ref) => monitor.change((m) => m.removeVdn(ref)),
       keysChanged: () => {
         monitor.keys.reload().catch((err: Error) => log.error('could not reload keys', { error: err.message }));
       },
@@ -42,21 +46,53 @@ export class Monitor {
     return monitor;
   }
 
+  /** Applies a stored change to the read model (and to the one a resync is loading). */
+  private change(apply: (model: ReadModel) => void): void {
+    apply(this.model);
+    this.pending?.push(apply);
+  }
+
   private async loadModel(): Promise<void> {
     const model = new ReadModel();
-    await this.store.loadSnapshot(model);
-    model.compact();
-    this.model = model;
+    this.pending = [];
+    try {
+      await this.store.loadSnapshot(model);
+      model.compact();
+      // Changes that arrived during the load may be newer than the snapshot; applying one
+      // the snapshot already holds changes nothing.
+      for (const apply of this.pending) apply(model);
+      this.model = model;
+    } finally {
+      this.pending = null;
+    }
+  }
+
+  /** False while the store can't take writes or the read model could not be brought back in step. */
+  get ready(): boolean {
+    return this.store.ready && !this.outOfStep;
   }
 
   /** Rebuilds the read model from the store (after changes may have been missed). */
   resync(): Promise<void> {
-    this.resyncing ??= Promise.all([this.loadModel(), this.keys.reload()])
-      .then(() => undefined)
-      .catch((err: Error) => this.log.warn('resync failed; will retry on the next signal', { error: err.message }))
-      .finally(() => {
-        this.resyncing = null;
-      });
+    if (this.resyncing !== null) {
+      // The load under way may have started before the changes this call is about.
+      this.resyncAgain = true;
+      return this.resyncing;
+    }
+    this.resyncing = (async () => {
+      do {
+        this.resyncAgain = false;
+        try {
+          await Promise.all([this.loadModel(), this.keys.reload()]);
+          this.outOfStep = false;
+        } catch (err) {
+          this.outOfStep = true;
+          this.log.warn('resync failed; will retry on the next signal', { error: (err as Error).message });
+        }
+      } while (this.resyncAgain && this.unwatch !== null);
+    })().finally(() => {
+      this.resyncing = null;
+    });
     return this.resyncing;
   }
 
@@ -66,19 +102,19 @@ export class Monitor {
     for (let i = 0; i < events.length; i++) {
       if (results[i]!.status === 'applied') applied.push(events[i]!);
     }
-    this.model.applyStates(applied);
+    this.change((m) => m.applyStates(applied));
     return results;
   }
 
   async applyRoster(change: RosterChange): Promise<RosterApplied> {
     const applied = await this.store.applyRoster(change);
-    this.model.applyRoster(applied);
+    this.change((m) => m.applyRoster(applied));
     return applied;
   }
 
   async removeVdn(ref: VdnRef): Promise<boolean> {
     const removed = await this.store.removeVdn(ref);
-    this.model.removeVdn(ref);
+    this.change((m) => m.removeVdn(ref));
     return removed;
   }
 

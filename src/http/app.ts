@@ -11,6 +11,7 @@ import { PING_PATH, SYSTEM_STATE_PATH, ping, systemState } from './cms-routes.js
 import { ApiError } from './errors.js';
 import { DEFAULT_APP_OPTIONS, send, sendApiError, sendResult, type AppContext, type AppOptions, type Exchange } from './exchange.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
+import { StoreUnavailableError } from '../store/store.js';
 
 type Handler = (ctx: AppContext, x: Exchange) => void | Promise<void>;
 
@@ -58,7 +59,7 @@ function sendJsonDocument(res: ServerResponse): void {
 }
 
 function readiness(ctx: AppContext, x: Exchange): void {
-  if (ctx.monitor.store.ready) sendResult(x.res, 200, { status: 'READY' });
+  if (ctx.monitor.ready) sendResult(x.res, 200, { status: 'READY' });
   else throw new ApiError('unavailable', 'the database is unavailable; answers come from the last known state');
 }
 
@@ -73,6 +74,10 @@ export function createApp(monitor: Monitor, options: Partial<AppOptions> & { log
     }
     if (err instanceof ApiError) {
       sendApiError(res, err);
+      return;
+    }
+    if (err instanceof StoreUnavailableError) {
+      sendApiError(res, new ApiError('unavailable', `${err.message}; try again when it is back (sending a change again is safe)`));
       return;
     }
     const requestId = randomUUID();

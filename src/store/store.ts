@@ -26,6 +26,13 @@ export interface AgentRecord extends AgentStateRow {
   reason: number | null;
 }
 
+/** An event as the event log keeps it. */
+export interface LoggedEvent extends AgentEvent {
+  seq: number;
+  receivedAt: number;
+  outcome: 'applied' | 'stale';
+}
+
 export type EventResult =
   | { status: 'applied' | 'duplicate' | 'stale' }
   | { status: 'rejected'; reason: string };
@@ -89,6 +96,8 @@ export interface Store {
    * orderEvent; applied and stale events are kept in the event log. Durable on return.
    */
   ingest(events: readonly AgentEvent[], receivedAt: number): Promise<EventResult[]>;
+  /** The event log after a sequence number, oldest first. */
+  readEventLog(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
 
   /** Starts delivering other writers' changes; returns a function that stops it. */
   watch(listener: StoreChangeListener): () => void;

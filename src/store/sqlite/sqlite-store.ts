@@ -13,6 +13,7 @@ import {
   type AgentRecord,
   type AgentRef,
   type EventResult,
+  type LoggedEvent,
   type RosterApplied,
   type RosterChange,
   type SnapshotSink,
@@ -220,6 +221,15 @@ export class SqliteStore implements Store {
       }
       return results;
     }).immediate();
+  }
+
+  async readEventLog(afterSeq: number, limit: number): Promise<LoggedEvent[]> {
+    return this.db
+      .prepare(
+        `SELECT seq, cc_id AS ccId, vdn, agent_id AS agentId, state, at, reason, received_at AS receivedAt, outcome
+         FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .all(afterSeq, limit) as LoggedEvent[];
   }
 
   watch(listener: StoreChangeListener): () => void {
