@@ -13,9 +13,9 @@ export interface NewKeyRequest {
 /** Validates a key to create; shared by the API and the CLI so both apply the same rules. */
 export function parseNewKey(body: Record<string, unknown>): { ok: true; key: NewKeyRequest } | { ok: false; reason: string } {
   const ak = body.ak === undefined ? generateAk() : body.ak;
-  if (typeof ak !== 'string' || checkAk(ak)) return { ok: false, reason: checkAk(String(ak))! };
+  if (typeof ak !== 'string' || checkAk(ak)) return { ok: false, reason: checkAk(typeof ak === 'string' ? ak : '')! };
   const sk = body.sk === undefined ? generateSk() : body.sk;
-  if (typeof sk !== 'string' || checkSk(sk)) return { ok: false, reason: checkSk(String(sk))! };
+  if (typeof sk !== 'string' || checkSk(sk)) return { ok: false, reason: checkSk(typeof sk === 'string' ? sk : '')! };
   if (!isRole(body.role)) return { ok: false, reason: 'role must be read, write or admin' };
   const rawScopes = body.scopes ?? body.scope;
   const list = Array.isArray(rawScopes) ? rawScopes : rawScopes === undefined ? [] : [rawScopes];
