@@ -3,6 +3,7 @@
 // reachable server the PostgreSQL tests are skipped with one line saying why, except under CI,
 // where they must run.
 
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 
 export const TEST_DATABASE_URL = process.env.CCMON_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -89,4 +90,68 @@ export async function terminateConnections(schema: TestSchema): Promise<number> 
     [schema.name],
   );
   return rows[0]!.n;
+}
+
+/**
+ * A TCP relay in front of the test database: taking it down cuts every connection and refuses
+ * new ones, as a database that went away would, until it is brought up again.
+ */
+export interface DatabaseRelay {
+  /** A URL for the schema that goes through the relay. */
+  url: string;
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+export async function startRelay(schema: TestSchema): Promise<DatabaseRelay> {
+  const target = new URL(TEST_DATABASE_URL);
+  const sockets = new Set<Socket>();
+  let isUp = true;
+  const server = createServer((client) => {
+    if (!isUp) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const u = new URL(schema.url);
+  u.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const down = () => {
+    isUp = false;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  return {
+    url: u.toString(),
+    down,
+    up() {
+      isUp = true;
+    },
+    close() {
+      down();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Waits until check passes, or fails naming what never happened. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }
