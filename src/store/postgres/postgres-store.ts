@@ -301,16 +301,12 @@ export class PostgresStore implements Store {
       reason[i] = e.reason;
     }
     return this.db.transaction(async (c) => {
-      await c.query(LOCK_AGENTS, [cc, vdn, agent]);
-      const decided = await c.query<{ codes: string; first_seq: number | null; last_seq: number | null }>(DECIDE_AND_WRITE, [
-        cc,
-        vdn,
-        agent,
-        state,
-        at,
-        reason,
-        receivedAt,
-      ]);
+      await c.query({ name: 'ccmon-lock-agents', text: LOCK_AGENTS, values: [cc, vdn, agent] });
+      const decided = await c.query<{ codes: string; first_seq: number | null; last_seq: number | null }>({
+        name: 'ccmon-decide-events',
+        text: DECIDE_AND_WRITE,
+        values: [cc, vdn, agent, state, at, reason, receivedAt],
+      });
       const { codes, first_seq, last_seq } = decided.rows[0]!;
       const results: EventResult[] = new Array(n);
       const applied: AgentEvent[] = [];
