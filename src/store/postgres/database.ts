@@ -73,6 +73,7 @@ export class Database {
   private healthy = true;
   private probe: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly guarded = new WeakSet<pg.PoolClient>();
   /** Called when the database answers again after being unavailable. */
   onRecovered: () => void = () => {};
   onUnavailable: (cause: string) => void = () => {};
@@ -150,11 +151,19 @@ export class Database {
     if (this.pool.waitingCount >= this.options.maxWaiting) {
       throw new StoreUnavailableError(`${this.pool.waitingCount} requests are already waiting for a database connection`);
     }
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw this.unavailable(err);
     }
+    // The pool listens for errors only on idle connections; one lost between two statements
+    // of a transaction would otherwise be an unhandled 'error' event.
+    if (!this.guarded.has(client)) {
+      this.guarded.add(client);
+      client.on('error', (err) => this.failed(err));
+    }
+    return client;
   }
 
   async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
