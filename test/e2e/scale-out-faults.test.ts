@@ -7,13 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { countStates } from '../../src/domain/counts.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { eventually, freshSchema, skipPostgres, startRelay, terminateConnections, type DatabaseRelay, type TestSchema } from '../store/postgres-fixture.js';
-import { countsOn, createSharedKey, startInstance, statusOf, type Instance } from './scale-out-fixture.js';
+import { BASE, countsOn, createSharedKey, rosterBody, startInstance, statusOf, type Instance } from './scale-out-fixture.js';
 
-const BASE = Date.parse('2024-06-01T08:00:00Z');
-
-function rosterBody(vdn: number, count: number) {
-  return { upsert: Array.from({ length: count }, (_, i) => ({ ccId: 1, vdn, agentId: 101 + i, skills: [] })) };
-}
 
 /** Batch k moves every agent of the VDN to state k % 10 + 1 at time BASE + k. */
 function batch(vdn: number, agents: number, k: number) {

@@ -18,6 +18,14 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
+/** Event times of the scale-out tests start here. */
+export const BASE = Date.parse('2024-06-01T08:00:00Z');
+
+/** A roster change that puts agents 101, 102, ... on call center 1, VDN vdn. */
+export function rosterBody(vdn: number, count: number) {
+  return { upsert: Array.from({ length: count }, (_, i) => ({ ccId: 1, vdn, agentId: 101 + i, skills: [1] })) };
+}
+
 export const KEY = { ak: 'scale-out-admin', sk: 'scale-out-secret-0123456789' };
 
 /** Creates the shared admin key directly in the database. */

@@ -7,13 +7,8 @@ import { countStates } from '../../src/domain/counts.js';
 import { NEVER, orderEvent, type StateStamp } from '../../src/domain/events.js';
 import type { AgentState } from '../../src/domain/states.js';
 import { eventually, freshSchema, skipPostgres, type TestSchema } from '../store/postgres-fixture.js';
-import { countsOn, createSharedKey, percentile, startInstance, type Instance } from './scale-out-fixture.js';
+import { BASE, countsOn, createSharedKey, rosterBody, percentile, startInstance, type Instance } from './scale-out-fixture.js';
 
-const BASE = Date.parse('2024-06-01T08:00:00Z');
-
-function rosterBody(vdn: number, count: number) {
-  return { upsert: Array.from({ length: count }, (_, i) => ({ ccId: 1, vdn, agentId: 101 + i, skills: [1] })) };
-}
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number): () => number {
