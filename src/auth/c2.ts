@@ -1,7 +1,8 @@
 // Huawei C2 ("auth-v2") request signatures (SPEC section 3). One module signs (client) and
 // verifies (server), so both always build the same canonical request.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import * as cryptoModule from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 const UNRESERVED = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
@@ -13,18 +14,23 @@ export function normalizeBytes(input: Uint8Array): Buffer {
   for (let i = 0; i < input.length; i++) if (UNRESERVED[input[i]!] === 0) escapes++;
   if (escapes === 0) return Buffer.from(input.buffer, input.byteOffset, input.length);
   const out = Buffer.allocUnsafe(input.length + 2 * escapes);
-  let o = 0;
+  writeNormalizedBytes(input, out, 0);
+  return out;
+}
+
+/** Writes the percent-encoding of input into out at `at` (room for 3 bytes a byte); returns the end. */
+function writeNormalizedBytes(input: Uint8Array, out: Buffer, at: number): number {
   for (let i = 0; i < input.length; i++) {
     const b = input[i]!;
     if (UNRESERVED[b] === 1) {
-      out[o++] = b;
+      out[at++] = b;
     } else {
-      out[o++] = 37; // %
-      out[o++] = HEX_UPPER.charCodeAt(b >> 4);
-      out[o++] = HEX_UPPER.charCodeAt(b & 15);
+      out[at++] = 37; // %
+      out[at++] = HEX_UPPER.charCodeAt(b >> 4);
+      out[at++] = HEX_UPPER.charCodeAt(b & 15);
     }
   }
-  return out;
+  return at;
 }
 
 export function normalize(s: string): string {
@@ -161,4 +167,138 @@ export function parseC2Timestamp(timestamp: string): number {
 
 export function signaturesEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// --- The server's allocation-light check ---------------------------------------------------
+// The same canonical request as signatureOf, written byte for byte into one reused buffer and
+// hashed as HMAC-SHA256 from the signing key's precomputed pad blocks. Anything unusual (a
+// large body, a duplicate signed header, a non-string header value) takes signatureOf instead.
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/** Decodes the 64 hex characters of s from `from` into out[0..32); false when one is not hex. */
+export function decodeHex64(s: string, from: number, out: Buffer): boolean {
+  if (s.length - from !== 64) return false;
+  for (let i = 0; i < 32; i++) {
+    const hi = s.charCodeAt(from + 2 * i);
+    const lo = s.charCodeAt(from + 2 * i + 1);
+    const h = hi < 128 ? HEX_VALUE[hi]! : -1;
+    const l = lo < 128 ? HEX_VALUE[lo]! : -1;
+    if (h < 0 || l < 0) return false;
+    out[i] = (h << 4) | l;
+  }
+  return true;
+}
+
+/** HMAC-SHA256 key blocks: the key XOR ipad and XOR opad (keys of at most 64 bytes). */
+export interface HmacBlocks {
+  readonly inner: Buffer;
+  readonly outer: Buffer;
+}
+
+const SHA256_BLOCK = 64;
+
+export function hmacBlocks(key: string): HmacBlocks {
+  let k = Buffer.from(key, 'utf8');
+  if (k.length > SHA256_BLOCK) k = createHash('sha256').update(k).digest();
+  const inner = Buffer.alloc(SHA256_BLOCK, 0x36);
+  const outer = Buffer.alloc(SHA256_BLOCK, 0x5c);
+  for (let i = 0; i < k.length; i++) {
+    inner[i]! ^= k[i]!;
+    outer[i]! ^= k[i]!;
+  }
+  return { inner, outer };
+}
+
+/** Signed header names as the check uses them: in canonical line order, normalized. */
+export interface HeaderLayout {
+  /** False when the fast path can't be used for these names (a duplicate name). */
+  readonly fast: boolean;
+  readonly names: readonly string[];
+  /** normalize(name) + ":" in the order the canonical header lines sort. */
+  readonly lineStarts: readonly string[];
+  /** names[order[i]] is the header of the i-th line. */
+  readonly order: readonly number[];
+}
+
+export function headerLayout(names: readonly string[]): HeaderLayout {
+  const starts = names.map((n) => normalize(n) + ':');
+  // A normalized name never holds ":", so the lines "name:value" sort as "name:" does.
+  const order = names.map((_, i) => i).sort((a, b) => (starts[a]! < starts[b]! ? -1 : starts[a]! > starts[b]! ? 1 : 0));
+  return {
+    fast: new Set(names).size === names.length,
+    names,
+    lineStarts: order.map((i) => starts[i]!),
+    order,
+  };
+}
+
+const FAST_BODY_LIMIT = 64 * 1024;
+let scratch = Buffer.allocUnsafe(4096);
+const outerScratch = Buffer.allocUnsafe(SHA256_BLOCK + 32);
+const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+
+function sha256(data: Buffer): Buffer {
+  return oneShotHash ? oneShotHash('sha256', data, 'buffer') : createHash('sha256').update(data).digest();
+}
+
+/** Writes normalize(s) at `at` and returns the end, or -1 when s is not ASCII. */
+function writeNormalized(s: string, at: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) return -1;
+    if (UNRESERVED[c] === 1) {
+      scratch[at++] = c;
+    } else {
+      scratch[at++] = 37;
+      scratch[at++] = HEX_UPPER.charCodeAt(c >> 4);
+      scratch[at++] = HEX_UPPER.charCodeAt(c & 15);
+    }
+  }
+  return at;
+}
+
+/**
+ * The C2 signature of a request, equal to signatureOf(signingKey, req, names) for the key the
+ * blocks were made from; undefined when this request needs signatureOf.
+ */
+export function fastSignature(blocks: HmacBlocks, req: RequestToSign, signedHeaders: string, layout: HeaderLayout): Buffer | undefined {
+  const body = req.body;
+  if (!layout.fast || body.length > FAST_BODY_LIMIT) return undefined;
+  let room = SHA256_BLOCK + 3 * (req.method.length + req.path.length + body.length) + signedHeaders.length + 8;
+  for (let i = 0; i < layout.names.length; i++) {
+    const value = req.headers[layout.names[i]!];
+    if (typeof value !== 'string') return undefined;
+    room += layout.lineStarts[i]!.length + 3 * value.length + 1;
+  }
+  if (req.query !== '') room += 9 * req.query.length + 1;
+  if (room > scratch.length) scratch = Buffer.allocUnsafe(Math.max(room, 2 * scratch.length));
+  blocks.inner.copy(scratch, 0);
+  let at = SHA256_BLOCK;
+  at += scratch.write(req.method, at, 'utf8');
+  scratch[at++] = 10;
+  at += scratch.write(req.path, at, 'utf8');
+  scratch[at++] = 10;
+  if (req.query !== '') {
+    at += scratch.write(canonicalQuery(req.query), at, 'utf8');
+    scratch[at++] = 10;
+  }
+  at += scratch.write(signedHeaders, at, 'utf8');
+  scratch[at++] = 10;
+  for (let i = 0; i < layout.order.length; i++) {
+    if (i > 0) scratch[at++] = 10;
+    at += scratch.write(layout.lineStarts[i]!, at, 'latin1');
+    at = writeNormalized(req.headers[layout.names[layout.order[i]!]!]!, at);
+    if (at < 0) return undefined;
+  }
+  scratch[at++] = 10;
+  at = writeNormalizedBytes(body, scratch, at);
+  const inner = sha256(scratch.subarray(0, at));
+  blocks.outer.copy(outerScratch, 0);
+  inner.copy(outerScratch, SHA256_BLOCK);
+  return sha256(outerScratch);
 }
