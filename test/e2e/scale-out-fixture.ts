@@ -1,14 +1,14 @@
 // Real ccmon server processes on one PostgreSQL schema, and clients signed with a key that
 // every instance shares through the database.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SecretBox } from '../../src/auth/secret-box.js';
+import { promisify } from 'node:util';
 import { CcmonClient } from '../../src/client/client.js';
 import type { AgentCounts } from '../../src/domain/counts.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+const run = promisify(execFile);
 
 export interface Instance {
   url: string;
@@ -28,22 +28,23 @@ export function rosterBody(vdn: number, count: number) {
 
 export const KEY = { ak: 'scale-out-admin', sk: 'scale-out-secret-0123456789' };
 
-/** Creates the shared admin key directly in the database. */
+/** Creates the shared admin key in the database with the ccmon command, as an operator would. */
 export async function createSharedKey(databaseUrl: string): Promise<void> {
-  const store = await PostgresStore.open(databaseUrl);
-  try {
-    const box = new SecretBox(null);
-    await store.createKey({ ak: KEY.ak, sealedSk: box.seal(KEY.sk), role: 'admin', scopes: ['global'], rateLimit: null, createdAt: Date.now() });
-  } finally {
-    await store.close();
-  }
+  const args = ['keys', 'create', '--database', databaseUrl, '--ak', KEY.ak, '--sk', KEY.sk, '--role', 'admin', '--scope', 'global'];
+  const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: cleanEnv() });
+  if (!stdout.includes(`AK: ${KEY.ak}`)) throw new Error(`ccmon keys create failed:\n${stdout}${stderr}`);
+}
+
+/** The environment without ccmon's own settings, so the test's arguments are all that count. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith('CCMON_')) delete env[name];
+  return env;
 }
 
 export async function startInstance(databaseUrl: string): Promise<Instance> {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('CCMON_')) delete env[name];
   const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--database', databaseUrl, '--port', '0', '--host', '127.0.0.1'], {
-    env,
+    env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { countStates } from '../../src/domain/counts.js';
 import { NEVER, orderEvent, type StateStamp } from '../../src/domain/events.js';
 import type { AgentState } from '../../src/domain/states.js';
-import { eventually, freshSchema, skipPostgres, type TestSchema } from '../store/postgres-fixture.js';
+import { adminQuery, eventually, freshSchema, skipPostgres, type TestSchema } from '../store/postgres-fixture.js';
 import { BASE, countsOn, createSharedKey, rosterBody, percentile, startInstance, type Instance } from './scale-out-fixture.js';
 
 
@@ -27,7 +27,10 @@ describe('two instances on one database', { skip: await skipPostgres() }, () => 
   before(async () => {
     schema = await freshSchema();
     await createSharedKey(schema.url);
-    [a, b] = await Promise.all([startInstance(schema.url), startInstance(schema.url)]);
+    // b also reloads everything every second, so changes keep arriving while it loads.
+    const reloading = new URL(schema.url);
+    reloading.searchParams.set('resync_interval', '1');
+    [a, b] = await Promise.all([startInstance(schema.url), startInstance(reloading.toString())]);
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -101,5 +104,13 @@ describe('two instances on one database', { skip: await skipPostgres() }, () => 
       const [onA, onB] = await Promise.all([countsOn(a, 1, 2), countsOn(b, 1, 2)]);
       return JSON.stringify(onA) === JSON.stringify(expected) && JSON.stringify(onB) === JSON.stringify(expected);
     }, `both instances answer ${JSON.stringify(expected)}`);
+  });
+
+  it('corrects, by its periodic reload, a change that reached the database without a notification', async () => {
+    await a.client.call('POST', '/api/v1/roster', rosterBody(6, 5));
+    await eventually(async () => (await countsOn(b, 1, 6))?.totalLoginAgent === 0, 'b knows VDN 6');
+    // An operator's repair straight in the database: no instance hears of it.
+    await adminQuery(`UPDATE ${schema.name}.agents SET state = 7, state_at = $1 WHERE vdn = 6`, [BASE]);
+    await eventually(async () => (await countsOn(b, 1, 6))?.busyAgent === 5, 'b answers the repaired state', 5000, 50);
   });
 });
