@@ -111,7 +111,7 @@ export const agentIdArb = fc.oneof(fc.integer({ min: 101, max: 400 }), fc.intege
 /** Agents never put on a roster by these tests. */
 export const UNKNOWN_AGENTS = [900001, 900002, 900003];
 
-export const rosterArb = (maxLength: number) => fc.uniqueArray(agentIdArb, { minLength: 0, maxLength });
+export const rosterArb = (maxLength: number) => fc.uniqueArray(agentIdArb, { minLength: 0, maxLength, size: 'medium' });
 
 export interface GenEvent {
   agentId: number;
@@ -122,7 +122,7 @@ export interface GenEvent {
 /** Events over a roster (and now and then an unknown agent), with times in a narrow range so ties happen. */
 export function eventsArb(roster: readonly number[], base: number, maxLength: number): fc.Arbitrary<GenEvent[]> {
   const who = roster.length === 0 ? fc.constantFrom(...UNKNOWN_AGENTS) : fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...roster) }, { weight: 1, arbitrary: fc.constantFrom(...UNKNOWN_AGENTS) });
-  return fc.array(fc.record({ agentId: who, state: fc.integer({ min: 0, max: 10 }), at: fc.integer({ min: 0, max: 12 }).map((t) => base + t * 1000) }), { maxLength });
+  return fc.array(fc.record({ agentId: who, state: fc.integer({ min: 0, max: 10 }), at: fc.integer({ min: 0, max: 12 }).map((t) => base + t * 1000) }), { maxLength, size: 'medium' });
 }
 
 /** The events as they arrive: some repeated, all shuffled. */
