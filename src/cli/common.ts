@@ -79,6 +79,39 @@ export function masterKey(): string | null {
   return env('CCMON_MASTER_KEY') ?? null;
 }
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EEXIST: 'a file is in the way',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EMFILE: 'too many open files',
+};
+
+const ERRNO_ACTION: Record<string, string> = { mkdir: 'cannot create', open: 'cannot open', read: 'cannot read', write: 'cannot write' };
+
+/** One line for any failure: system and database errors are put in words, never a stack. */
+export function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err).split('\n')[0]!;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string') {
+    const action = ERRNO_ACTION[e.syscall] ?? `${e.syscall} failed on`;
+    return `${action} ${e.path}: ${ERRNO_TEXT[e.code] ?? e.code}`;
+  }
+  const line = err.message.split('\n')[0]!;
+  return typeof e.code === 'string' && e.code.startsWith('SQLITE_') ? `${line} (${e.code})` : line;
+}
+
+/** For failures while opening the store: says which store could not be used. */
+export function storeFailure(where: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) return new Error(`cannot use the store in ${where}: ${describeFailure(err)}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 export function print(text: string): void {
   process.stdout.write(text + '\n');
 }

@@ -5,7 +5,7 @@ import { SecretBox } from '../auth/secret-box.js';
 import { parseNewKey } from '../auth/new-key.js';
 import { openStore } from '../store/open.js';
 import { KeyExistsError, type Store } from '../store/store.js';
-import { STORE_OPTIONS, UsageError, dataDir, databaseUrl, masterKey, parse, print } from './common.js';
+import { STORE_OPTIONS, UsageError, dataDir, databaseUrl, masterKey, parse, print, storeFailure } from './common.js';
 
 export const KEYS_HELP = `ccmon keys create [--ak AK] [--sk SK] --role read|write|admin --scope global|CC|CC/VDN [--scope ...]
                   [--rate N] [--data DIR | --database URL]
@@ -13,7 +13,11 @@ ccmon keys list [--data DIR | --database URL]
 ccmon keys delete --ak AK [--data DIR | --database URL]`;
 
 async function withStore<T>(values: { data?: string; database?: string }, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ dataDir: dataDir(values.data), databaseUrl: databaseUrl(values.database) });
+  const dir = dataDir(values.data);
+  const url = databaseUrl(values.database);
+  const store = await openStore({ dataDir: dir, databaseUrl: url }).catch((err: unknown) => {
+    throw storeFailure(url === undefined ? dir : 'the database', err);
+  });
   try {
     return await work(store);
   } finally {
@@ -53,6 +57,9 @@ async function create(args: string[]): Promise<number> {
   const key = parsed.key;
   const box = new SecretBox(masterKey());
   await withStore(values, async (store) => {
+    // A key sealed under another master key (or none) would stop the server from starting.
+    const sealed = (await store.listKeys()).find((k) => !k.sealedSk.startsWith('plain:'));
+    if (sealed) box.open(sealed.sealedSk);
     try {
       await store.createKey({ ak: key.ak, sealedSk: box.seal(key.sk), role: key.role, scopes: key.scopes, rateLimit: key.rateLimit, createdAt: Date.now() });
     } catch (err) {

@@ -2,7 +2,7 @@
 
 import { ClientError } from '../client/client.js';
 import { agents, events, ping, query, vdns } from './client-commands.js';
-import { UsageError, print } from './common.js';
+import { UsageError, describeFailure, print } from './common.js';
 import { FileError } from './import-files.js';
 import { KEYS_HELP, keys } from './keys.js';
 import { SERVE_HELP, serve } from './serve.js';
@@ -36,8 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await run(args);
   } catch (err) {
     const known = err instanceof UsageError || err instanceof ClientError || err instanceof FileError;
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`ccmon: ${known ? message : message.split('\n')[0]}\n`);
+    process.stderr.write(`ccmon: ${known ? (err as Error).message.replace(/\s*\n\s*/g, ' ') : describeFailure(err)}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   }
 }

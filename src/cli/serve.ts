@@ -2,7 +2,7 @@
 
 import { jsonLogger } from '../log.js';
 import { startServer } from '../server.js';
-import { dataDir, databaseUrl, env, intOption, masterKey, parse, print } from './common.js';
+import { dataDir, databaseUrl, env, intOption, masterKey, parse, print, storeFailure } from './common.js';
 
 export const SERVE_HELP = `ccmon serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--database URL]
             [--tls-cert FILE --tls-key FILE] [--demo] [--clock-skew SECONDS]`;
@@ -26,17 +26,21 @@ export async function serve(args: string[]): Promise<number> {
   const host = values.host ?? env('CCMON_HOST') ?? '127.0.0.1';
   const skew = intOption('clock-skew', values['clock-skew'], 900, 1, 86400);
   const log = jsonLogger();
+  const dir = dataDir(values.data);
+  const url = databaseUrl(values.database);
   const running = await startServer({
     host,
     port,
-    dataDir: dataDir(values.data),
-    databaseUrl: databaseUrl(values.database),
+    dataDir: dir,
+    databaseUrl: url,
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
     masterKey: masterKey(),
     demo: values.demo ?? false,
     log,
     app: { maxClockSkewMs: skew * 1000 },
+  }).catch((err: unknown) => {
+    throw storeFailure(url === undefined ? dir : 'the database', err);
   });
   const { monitor } = running;
   if (!values['tls-cert']) {
