@@ -154,4 +154,18 @@ describe('PostgreSQL store between instances', { skip: await skipPostgres() }, (
       await relay.close();
     }
   });
+
+  it('notices a listening connection that stopped answering without closing, and resyncs', async () => {
+    const relay = await startRelay(schema);
+    try {
+      const store = await openStore(relay.url, { heartbeatMs: 200 });
+      const watcher = recorder();
+      store.watch(watcher.listener);
+      await eventually(() => store.ready && watcher.seen.resyncs === 1, 'it listens');
+      relay.freeze();
+      await eventually(() => watcher.seen.resyncs >= 2 && store.ready, 'it listens again and resyncs', 5000);
+    } finally {
+      await relay.close();
+    }
+  });
 });

@@ -101,6 +101,8 @@ export interface DatabaseRelay {
   url: string;
   down(): void;
   up(): void;
+  /** Stops passing bytes on the connections open now, without closing them (new ones still work). */
+  freeze(): void;
   close(): Promise<void>;
 }
 
@@ -138,6 +140,9 @@ export async function startRelay(schema: TestSchema): Promise<DatabaseRelay> {
     down,
     up() {
       isUp = true;
+    },
+    freeze() {
+      for (const s of sockets) s.pause();
     },
     close() {
       down();

@@ -85,6 +85,8 @@ export interface FeedOptions {
   resyncIntervalMs: number;
   /** Longest wait between reconnect attempts (ms). */
   maxBackoffMs?: number;
+  /** How often the listening connection is checked (ms): a peer that vanished without closing it is noticed only by asking. */
+  heartbeatMs?: number;
 }
 
 export class ChangeFeed {
@@ -94,6 +96,7 @@ export class ChangeFeed {
   private attempt = 0;
   private retry: NodeJS.Timeout | null = null;
   private readonly periodic: NodeJS.Timeout | null;
+  private readonly heartbeat: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -105,6 +108,8 @@ export class ChangeFeed {
   ) {
     this.periodic = options.resyncIntervalMs > 0 ? setInterval(() => listener.resync(), options.resyncIntervalMs) : null;
     this.periodic?.unref();
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? 10_000);
+    this.heartbeat.unref();
     this.connect();
   }
 
@@ -135,6 +140,19 @@ export class ChangeFeed {
         },
         () => this.lost(client),
       );
+  }
+
+  private beat(): void {
+    const client = this.client;
+    if (client === null || !this.listening) return;
+    const timeout = setTimeout(() => this.lost(client), Math.min(5000, this.options.heartbeatMs ?? 10_000));
+    client.query('SELECT 1').then(
+      () => clearTimeout(timeout),
+      () => {
+        clearTimeout(timeout);
+        this.lost(client);
+      },
+    );
   }
 
   private lost(client: pg.Client): void {
@@ -192,6 +210,7 @@ export class ChangeFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.periodic !== null) clearInterval(this.periodic);
+    clearInterval(this.heartbeat);
     if (this.retry !== null) clearTimeout(this.retry);
     const client = this.client;
     this.client = null;

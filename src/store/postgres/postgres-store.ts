@@ -29,7 +29,10 @@ import { POSTGRES_MIGRATIONS } from './migrations.js';
 export interface PostgresStoreOptions extends DatabaseOptions {
   /** Full reload of a watching instance's read model (ms); 0 turns it off. */
   resyncIntervalMs?: number;
+  /** How often a watching instance checks its listening connection (ms). */
+  heartbeatMs?: number;
   /** How long a too-large change stays readable in the changes table (ms). */
+
   changeRetentionMs?: number;
 }
 
@@ -340,6 +343,7 @@ export class PostgresStore implements Store {
   watch(listener: StoreChangeListener): () => void {
     const feed = new ChangeFeed(this.db, this.channel, this.origin, listener, {
       resyncIntervalMs: this.options.resyncIntervalMs ?? 30_000,
+      heartbeatMs: this.options.heartbeatMs,
     });
     this.feed = feed;
     // The database coming back means writes and notifications may have been missed meanwhile.
