@@ -147,8 +147,21 @@ function timestampMs(timestamp: string): number {
   return ms;
 }
 
+let lastSignedHeaders = '';
+let lastLayout: HeaderLayout | null = null;
+let lastAk = '';
+
+/**
+ * s.slice(from, to), or `last` when that is the same text: the cached string keeps its hash,
+ * so the map lookups that follow need not hash a fresh one.
+ */
+function sliceOrLast(s: string, from: number, to: number, last: string): string {
+  return to - from === last.length && s.startsWith(last, from) ? last : s.slice(from, to);
+}
+
 /** The layout of a valid signedHeaders list, or null when the list breaks a rule. */
 function layoutOf(signedHeaders: string): HeaderLayout | null {
+  if (signedHeaders === lastSignedHeaders) return lastLayout;
   let layout = layouts.get(signedHeaders);
   if (layout === undefined) {
     const names = signedHeaders.split(';');
@@ -157,6 +170,8 @@ function layoutOf(signedHeaders: string): HeaderLayout | null {
     if (layouts.size >= SIGNING_KEYS_KEPT) layouts.clear();
     layouts.set(signedHeaders, layout);
   }
+  lastSignedHeaders = signedHeaders;
+  lastLayout = layout;
   return layout;
 }
 
@@ -173,15 +188,16 @@ function verifyMatching(ring: KeyRing, authorization: string | undefined, reques
   if (timestampEnd < 0) return undefined;
   const headersEnd = authorization.indexOf('/', timestampEnd + 1);
   if (headersEnd < 0 || authorization.indexOf('/', headersEnd + 1) >= 0) return undefined;
-  const timestamp = authorization.slice(akEnd + 1, timestampEnd);
+  const timestamp = sliceOrLast(authorization, akEnd + 1, timestampEnd, lastTimestamp);
   const at = timestampMs(timestamp);
   if (Number.isNaN(at) || Math.abs(now - at) > maxSkewMs) return undefined;
-  const signedHeaders = authorization.slice(timestampEnd + 1, headersEnd);
+  const signedHeaders = sliceOrLast(authorization, timestampEnd + 1, headersEnd, lastSignedHeaders);
   const layout = layoutOf(signedHeaders);
   if (layout === null || !decodeHex64(authorization, headersEnd + 1, received)) return undefined;
   for (let i = 0; i < layout.names.length; i++) if (request.headers[layout.names[i]!] === undefined) return undefined;
-  const key = ring.get(authorization.slice(8, akEnd));
+  const key = ring.get(sliceOrLast(authorization, 8, akEnd, lastAk));
   if (key === undefined) return undefined;
+  lastAk = key.ak;
   const expected = fastSignature(signingBlocksFor(key, timestamp, signedHeaders), request, signedHeaders, layout);
   if (expected === undefined || !signaturesEqual(expected, received)) return undefined;
   return { ok: true, key };

@@ -44,6 +44,12 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: exact('/readyz'), handler: readiness },
 ];
 
+/** The CC-CMS interfaces, first in ROUTES, found by path alone: the query path is the hot one. */
+const CMS_ROUTES = new Map<string, Route>([
+  [SYSTEM_STATE_PATH, ROUTES[0]!],
+  [PING_PATH, ROUTES[1]!],
+]);
+
 function exact(p: string): RegExp {
   return new RegExp('^' + p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
 }
@@ -90,17 +96,19 @@ export function createApp(monitor: Monitor, options: Partial<AppOptions> & { log
     const q = url.indexOf('?');
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
-    let route: Route | undefined;
+    let route = req.method === 'POST' ? CMS_ROUTES.get(pathname) : undefined;
     let params: string[] = [];
     const allowed: string[] = [];
-    for (const r of ROUTES) {
-      const m = r.pattern.exec(pathname);
-      if (m === null) continue;
-      allowed.push(r.method);
-      if (r.method === req.method) {
-        route = r;
-        params = m.slice(1);
-        break;
+    if (route === undefined) {
+      for (const r of ROUTES) {
+        const m = r.pattern.exec(pathname);
+        if (m === null) continue;
+        allowed.push(r.method);
+        if (r.method === req.method) {
+          route = r;
+          params = m.slice(1);
+          break;
+        }
       }
     }
     if (route === undefined) {

@@ -111,7 +111,7 @@ export function parseJson(body: Buffer, kind: 'invalidParameter' | 'badRequest')
 }
 
 export function isJsonContentType(value: string | undefined): boolean {
-  if (value === undefined) return true;
+  if (value === undefined || value === JSON_TYPE || value === 'application/json') return true;
   const semi = value.indexOf(';');
   return (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase() === 'application/json';
 }
