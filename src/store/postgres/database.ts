@@ -45,7 +45,7 @@ export function isConnectionError(err: unknown): boolean {
     // SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57P0x shutdown.
     if (/^(08|53)/.test(e.code) || /^57P0/.test(e.code)) return true;
   }
-  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Query read timeout/i.test(e.message ?? '');
+  return /Connection terminated|connection error|not queryable|Query read timeout/i.test(e.message ?? '');
 }
 
 /** Deadlocks and serialization failures: the transaction can simply run again. */
@@ -106,8 +106,12 @@ export class Database {
       this.failed(err as Error);
       return new StoreUnavailableError((err as Error).message || String((err as { code?: string }).code));
     }
+    // A busy database, not necessarily a lost one: refuse this request, but don't reload over it.
     if ((err as { code?: string } | null)?.code === '57014') {
       return new StoreUnavailableError('the database did not answer in time');
+    }
+    if (/timeout exceeded when trying to connect/.test((err as Error | null)?.message ?? '')) {
+      return new StoreUnavailableError(`no database connection within ${this.options.connectTimeoutMs} ms`);
     }
     return err;
   }
