@@ -21,6 +21,7 @@ export class Monitor {
   /** Changes applied while a resync loads its snapshot, replayed onto the new model. */
   private pending: Array<(model: ReadModel) => void> | null = null;
   private outOfStep = false;
+  private retry: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly store: Store,
@@ -74,6 +75,8 @@ export class Monitor {
 
   /** Rebuilds the read model from the store (after changes may have been missed). */
   resync(): Promise<void> {
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
     if (this.resyncing !== null) {
       // The load under way may have started before the changes this call is about.
       this.resyncAgain = true;
@@ -83,13 +86,20 @@ export class Monitor {
       do {
         this.resyncAgain = false;
         try {
-          await Promise.all([this.loadModel(), this.keys.reload()]);
+          // Both settle before the next attempt, so two loads never overlap.
+          const [model, keys] = await Promise.allSettled([this.loadModel(), this.keys.reload()]);
+          if (model.status === 'rejected') throw model.reason;
+          if (keys.status === 'rejected') throw keys.reason;
           this.outOfStep = false;
         } catch (err) {
+          if (!this.outOfStep) this.log.warn('could not reload from the store; trying again every second', { error: (err as Error).message });
           this.outOfStep = true;
-          this.log.warn('resync failed; will retry on the next signal', { error: (err as Error).message });
         }
       } while (this.resyncAgain && this.unwatch !== null);
+      if (this.outOfStep && this.unwatch !== null) {
+        this.retry = setTimeout(() => void this.resync(), 1000);
+        this.retry.unref();
+      }
     })().finally(() => {
       this.resyncing = null;
     });
@@ -121,6 +131,7 @@ export class Monitor {
   async close(): Promise<void> {
     this.unwatch?.();
     this.unwatch = null;
+    if (this.retry !== null) clearTimeout(this.retry);
     await this.resyncing;
     await this.store.close();
   }
