@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SecretBox } from './auth/secret-box.js';
 import { Monitor } from './core/monitor.js';
@@ -41,6 +42,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw new Error('HTTPS needs both --tls-cert and --tls-key');
   }
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+  if (tls) {
+    try {
+      createSecureContext(tls);
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+      throw new Error(`the TLS certificate ${config.tlsCert} or key ${config.tlsKey} cannot be used: ${reason}`);
+    }
+  }
   const box = new SecretBox(config.masterKey);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, exclusive: true });
   let monitor: Monitor;

@@ -2,7 +2,7 @@
 
 import { ClientError } from '../client/client.js';
 import { MAX_EVENTS_PER_BATCH } from '../http/api-routes.js';
-import { CLIENT_OPTIONS, UsageError, clientFrom, intOption, parse, print, readText } from './common.js';
+import { CLIENT_OPTIONS, UsageError, clientFrom, counted, intOption, parse, print, readText } from './common.js';
 import { parseEventLines, parseRosterCsv } from './import-files.js';
 
 export async function agents(args: string[]): Promise<number> {
@@ -20,7 +20,7 @@ async function importAgents(args: string[]): Promise<number> {
   const client = clientFrom(values);
   try {
     const r = await client.call('POST', '/api/v1/roster', { upsert: roster });
-    print(`imported ${roster.length} agents from ${file}: ${r.added} added, ${r.updated} updated, ${r.configured} new VDNs`);
+    print(`imported ${counted(roster.length, 'agent')} from ${file}: ${r.added} added, ${r.updated} updated, ${counted(r.configured, 'new VDN')}`);
     return 0;
   } finally {
     client.close();
@@ -64,7 +64,7 @@ export async function events(args: string[]): Promise<number> {
   } finally {
     client.close();
   }
-  print(`sent ${numbered.length} events from ${file}: ${tally.applied} applied, ${tally.duplicate} duplicate, ${tally.stale} stale, ${tally.rejected} rejected`);
+  print(`sent ${counted(numbered.length, 'event')} from ${file}: ${tally.applied} applied, ${tally.duplicate} duplicate, ${tally.stale} stale, ${tally.rejected} rejected`);
   return tally.rejected > 0 ? 1 : 0;
 }
 

@@ -112,6 +112,11 @@ export function storeFailure(where: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** "1 agent", "3 agents". */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function print(text: string): void {
   process.stdout.write(text + '\n');
 }
