@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { AGENTS, fixtureCounts, loadFixture } from './fixture.js';
 import { addKey, failureOf, query, successText, type RawKey } from './raw.js';
@@ -164,6 +165,30 @@ describe('an invalid parameter (HTTP 200, 0100002)', () => {
   test('answers a VDN that is not configured in that call center with 0100002', async () => {
     await expectInvalid({ ccId: 1, vdn: 2, offset: 0, limit: 5 }, 'not configured');
     await expectInvalid({ ccId: 2, vdn: 1, offset: 0, limit: 5 }, 'not configured');
+  });
+
+  test('answers any body with a success or 0100002, never anything else', async () => {
+    const field = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.integer({ min: -5, max: 200 }), fc.integer({ min: 0, max: 200 }).map(String));
+    const nearlyValid = fc.record({ ccId: field, vdn: field, offset: field, limit: field }, { requiredKeys: [] });
+    const body = fc.oneof(
+      nearlyValid.map((q) => JSON.stringify(q)),
+      nearlyValid.map((q) => JSON.stringify({ queryParam: q })),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b)),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await query(server.url, key, b);
+        if (res.json?.resultCode === '0100000') {
+          const d = res.json.resultDesc;
+          assert.equal(d.busyAgent + d.talkingNum + d.idleAgent, d.totalLoginAgent);
+        } else {
+          failureOf(res, 200, '0100002');
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   test('keeps answering correctly after every kind of bad input', async () => {
