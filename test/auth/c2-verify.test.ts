@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { c2Timestamp, signRequest, type RequestToSign } from '../../src/auth/c2.js';
 import { KeyRing, verifyRequest } from '../../src/auth/key-ring.js';
 import { SecretBox } from '../../src/auth/secret-box.js';
@@ -21,6 +22,9 @@ const request: RequestToSign = {
   body,
 };
 
+/** Keys with SKs of lengths around the HMAC block size (64 bytes) and at the limits. */
+const EXTRA_KEYS: Array<[string, string]> = [16, 63, 64, 65, 200, 256].map((n) => [`len-${n}`, 'k'.repeat(n - 3) + 'end']);
+
 let dir: ReturnType<typeof tempDir>;
 let store: SqliteStore;
 let ring: KeyRing;
@@ -30,6 +34,9 @@ before(async () => {
   store = await SqliteStore.open(dir.path);
   const box = new SecretBox(null);
   await store.createKey({ ak: AK, sealedSk: box.seal(SK), role: 'read', scopes: ['global'], rateLimit: null, createdAt: NOW });
+  for (const [ak, sk] of EXTRA_KEYS) {
+    await store.createKey({ ak, sealedSk: box.seal(sk), role: 'read', scopes: ['global'], rateLimit: null, createdAt: NOW });
+  }
   ring = new KeyRing(store, box, () => NOW);
   await ring.reload();
 });
@@ -128,5 +135,51 @@ describe('verifying a request', () => {
     await ring.reload();
     assert.equal(verify(auth).ok, false);
     assert.equal(await ring.fetch('late'), undefined);
+  });
+});
+
+describe('verification against the signer, for any request', () => {
+  const ascii = fc.string({ unit: fc.integer({ min: 32, max: 126 }).map((c) => String.fromCharCode(c)), maxLength: 24 });
+  const value = fc.oneof({ weight: 4, arbitrary: ascii }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) });
+  const requestArb = fc.record({
+    method: fc.constantFrom('POST', 'GET', 'PUT', 'DELETE'),
+    path: fc.stringMatching(/^(\/[A-Za-z0-9._~%-]{1,10}){1,4}$/),
+    query: fc.oneof(fc.constant(''), fc.stringMatching(/^[a-z]{1,4}=[A-Za-z0-9%]{0,6}(&[a-z]{1,4}=[A-Za-z0-9]{0,6}){0,2}$/)),
+    headers: fc.record({ host: ascii, 'content-type': value, 'x-a': value }, { requiredKeys: ['host'] }),
+    body: fc.oneof({ weight: 8, arbitrary: fc.uint8Array({ maxLength: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 65_530, max: 65_560 }).map((n) => new Uint8Array(n).fill(0x7b)) }),
+  });
+  type Req = RequestToSign & { headers: Record<string, string> };
+  /** One change to what is sent after signing. */
+  const tamperArb = fc.oneof(
+    fc.constant(null),
+    fc.constant((r: Req): Req => ({ ...r, method: r.method === 'POST' ? 'PUT' : 'POST' })),
+    fc.constant((r: Req): Req => ({ ...r, path: r.path + 'x' })),
+    fc.constant((r: Req): Req => ({ ...r, query: r.query === '' ? 'a=1' : r.query + 'x' })),
+    fc.constant((r: Req): Req => ({ ...r, headers: { ...r.headers, host: r.headers.host + ' ' } })),
+    fc.constant((r: Req): Req => ({ ...r, body: Buffer.concat([r.body, Buffer.from('.')]) })),
+    fc.nat().map((i) => (r: Req): Req => {
+      if (r.body.length === 0) return { ...r, body: Buffer.from('x') };
+      const b = Buffer.from(r.body);
+      b[i % b.length]! ^= 1;
+      return { ...r, body: b };
+    }),
+  );
+
+  test('accepts exactly the requests whose signature the signer would make', () => {
+    fc.assert(
+      fc.property(requestArb, fc.constantFrom(...EXTRA_KEYS), fc.integer({ min: -900, max: 900 }), tamperArb, fc.boolean(), (req, [ak, sk], skewS, tamper, wrongSecret) => {
+        const ts = c2Timestamp(NOW + skewS * 1000);
+        const signed = { ...req, body: Buffer.from(req.body) } as Req;
+        const auth = signRequest(ak, wrongSecret ? sk + 'x' : sk, ts, signed);
+        const sent = tamper === null ? signed : tamper(signed);
+        const verdict = verifyRequest(ring, auth, sent, NOW, SKEW);
+        const expectedOk = !wrongSecret && signRequest(ak, sk, ts, sent) === auth;
+        assert.equal(verdict.ok, expectedOk, reasonOf(verdict));
+        if (verdict.ok) assert.equal(verdict.key.ak, ak);
+        // the same request again (the caches now warm) gets the same verdict
+        assert.equal(verifyRequest(ring, auth, sent, NOW, SKEW).ok, expectedOk);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
