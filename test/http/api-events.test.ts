@@ -137,6 +137,14 @@ describe('ingesting events', () => {
     for (const body of [{ events: 'x' }, { event: [] }, 'events']) failureOf(await admin.request('POST', '/api/v1/events', body), 400, '0100002');
   });
 
+  test('refuses a batch of more than 50,000 events with 413 and applies none of it', async () => {
+    const vdn = await vdnWith(101);
+    const events = Array.from({ length: 50_001 }, (_, i) => ev(vdn, 101, 1 + (i % 10), T + i));
+    failureOf(await admin.request('POST', '/api/v1/events', { events }), 413, '0100002');
+    assert.equal((await stateOf(vdn, 101)).state, 0);
+    assert.equal((await ingest(events.slice(0, 50_000))).applied, 50_000);
+  });
+
   test('needs a write key', async () => {
     const reader = await server.client('read');
     failureOf(await reader.request('POST', '/api/v1/events', { events: [] }), 403, '0101003');

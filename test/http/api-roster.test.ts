@@ -78,6 +78,22 @@ describe('the bulk roster', () => {
   });
 });
 
+describe('body limits', () => {
+  test('refuses an /api/v1 body over the configured limit with 413 and applies nothing', async () => {
+    const small = await startTestServer({ app: { apiBodyLimit: 2000 } });
+    try {
+      const c = await small.client('admin');
+      const upsert = Array.from({ length: 100 }, (_, i) => ({ ccId: 1, vdn: 1, agentId: 101 + i }));
+      assert.ok(JSON.stringify({ upsert }).length > 2000);
+      failureOf(await c.request('POST', '/api/v1/roster', { upsert }), 413, '0100002');
+      failureOf(await c.request('GET', '/api/v1/vdns/1/1/agents'), 404, '0100001');
+      assert.equal((await c.call('POST', '/api/v1/roster', { upsert: upsert.slice(0, 20) })).added, 20);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('single agents', () => {
   test('PUT adds an agent (201) and then updates its skills (200)', async () => {
     const created = await admin.request('PUT', '/api/v1/vdns/20/1/agents/101', { skills: [3, 1] });

@@ -105,3 +105,26 @@ test('two VDNs fed the same events in different orders answer the same, and the 
     { numRuns: 10 },
   );
 });
+
+test('batches sent at the same time end on the state the naive model gives for all of them', async () => {
+  const scenario = rosterArb(30).chain((roster) =>
+    eventsArb(roster, BASE, 120).chain((events) => fc.tuple(fc.constant(roster), fc.constant(events), arrivalArb(events), fc.integer({ min: 2, max: 8 }))),
+  );
+  await fc.assert(
+    fc.asyncProperty(scenario, async ([roster, events, arrival, parts]) => {
+      const vdn = await setUpVdn(roster);
+      const size = Math.ceil(arrival.length / parts);
+      const chunks = Array.from({ length: parts }, (_, i) => arrival.slice(i * size, (i + 1) * size));
+      const results = (await Promise.all(chunks.map((c) => send(vdn, c)))).flat();
+      const applied = results.filter((r) => r === 'applied').length;
+      const final = finalStates(roster, events);
+      const naive = new NaiveVdn();
+      for (const [id, s] of final) naive.agents.set(id, s);
+      assert.deepEqual(await page(vdn, 0, 100), naive.page(0, 100));
+      const listed = (await client.call('GET', `/api/v1/vdns/${CC}/${vdn}/agents?limit=1000`)).agents;
+      for (const a of listed) assert.equal(a.state, final.get(a.agentId)!.state, `agent ${a.agentId}`);
+      assert.ok(applied >= [...final.values()].filter((s) => s.at >= 0).length, 'every agent that moved had an applied event');
+    }),
+    { numRuns: 10 },
+  );
+});
