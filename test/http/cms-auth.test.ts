@@ -81,6 +81,16 @@ describe('a request with a wrong Authorization', () => {
     await unauthorized({ path: SYSTEM_STATE + '?a=2', body: Q, key, sign: { path: SYSTEM_STATE + '?a=1' } });
   });
 
+  test('is served for any body bytes it signed: spaces, escapes and UTF-8', async () => {
+    for (const body of [
+      ' { "queryParam" : { "ccId" : 1 , "vdn" : 1 , "offset" : 0 , "limit" : 100 } }\n',
+      '{"ccId":1,"vdn":1,"offset":0,"limit":100,"note":"caf\u00e9 – 中文 😀"}',
+      '{"ccId":1,"vdn":1,"offset":0,"limit":100,"note":"café – 中文 😀"}',
+    ]) {
+      assert.equal((await query(server.url, key, body)).text, FULL, body);
+    }
+  });
+
   test('is served with a signed query string', async () => {
     assert.equal((await raw(server.url, { path: SYSTEM_STATE + '?b=2&a=x%20y', body: Q, key })).text, FULL);
   });
