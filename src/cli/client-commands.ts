@@ -55,7 +55,11 @@ export async function events(args: string[]): Promise<number> {
   try {
     for (let start = 0; start < numbered.length; start += MAX_EVENTS_PER_BATCH) {
       const batch = numbered.slice(start, start + MAX_EVENTS_PER_BATCH);
-      const r = await client.call('POST', '/api/v1/events', { events: batch.map((n) => n.event) });
+      const r = await client.call('POST', '/api/v1/events', { events: batch.map((n) => n.event) }).catch((err: Error) => {
+        // Earlier batches are stored; sending the whole file again is safe (repeats are duplicates).
+        if (start > 0) err.message += ` (after ${start} of ${numbered.length} events were sent; sending the file again is safe)`;
+        throw err;
+      });
       r.results.forEach((result: { status: keyof typeof tally; reason?: string }, i: number) => {
         tally[result.status]++;
         if (result.status === 'rejected') process.stderr.write(`ccmon: ${file} line ${batch[i]!.line}: ${result.reason}\n`);
@@ -77,10 +81,8 @@ export async function query(args: string[]): Promise<number> {
   const client = clientFrom(values);
   try {
     const res = await client.systemState({ ccId, vdn, offset, limit });
-    if (res.json?.result !== '0') {
-      const desc = res.json?.resultDesc ?? res.text;
-      throw new ClientError(`${desc} (resultCode ${res.json?.resultCode ?? 'none'}, HTTP ${res.status})`);
-    }
+    if (res.json === undefined) throw notJson(res.status);
+    if (res.json.result !== '0') throw new ClientError(`${res.json.resultDesc} (resultCode ${res.json.resultCode}, HTTP ${res.status})`);
     print(res.text);
     return 0;
   } finally {
@@ -88,12 +90,18 @@ export async function query(args: string[]): Promise<number> {
   }
 }
 
+/** An answer that is not JSON: not a ccmon (or CC-CMS) server, or a proxy's error page. */
+function notJson(status: number): ClientError {
+  return new ClientError(`HTTP ${status} from the server, and the answer is not JSON: is --url a ccmon server?`);
+}
+
 export async function ping(args: string[]): Promise<number> {
   const { values } = parse(args, CLIENT_OPTIONS);
   const client = clientFrom(values);
   try {
     const res = await client.request('POST', '/rest/cmsapp/v1/ping', { say: 'Hello world!' });
-    if (res.json?.status !== 'UP') throw new ClientError(`${res.json?.resultDesc ?? res.text} (HTTP ${res.status})`);
+    if (res.json === undefined) throw notJson(res.status);
+    if (res.json.status !== 'UP') throw new ClientError(`${res.json.resultDesc} (resultCode ${res.json.resultCode}, HTTP ${res.status})`);
     print(res.text);
     return 0;
   } finally {

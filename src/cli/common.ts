@@ -105,6 +105,13 @@ export function describeFailure(err: unknown): string {
   return typeof e.code === 'string' && e.code.startsWith('SQLITE_') ? `${line} (${e.code})` : line;
 }
 
+/** The line printed for a failure; CCMON_DEBUG=1 adds the stack, for reporting a bug. */
+export function failureLine(err: unknown, known = false): string {
+  const text = known ? (err as Error).message.replace(/\s*\n\s*/g, ' ') : describeFailure(err);
+  const stack = env('CCMON_DEBUG') && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  return `ccmon: ${text}${stack}\n`;
+}
+
 /** For failures while opening the store: says which store could not be used. */
 export function storeFailure(where: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;

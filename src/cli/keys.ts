@@ -1,9 +1,12 @@
 // ccmon keys create|list|delete: works on the store directly, with the server stopped or running
 // (a running server picks up the change within a second).
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SecretBox } from '../auth/secret-box.js';
 import { parseNewKey } from '../auth/new-key.js';
 import { openStore } from '../store/open.js';
+import { DATABASE_FILE } from '../store/sqlite/sqlite-store.js';
 import { KeyExistsError, type Store } from '../store/store.js';
 import { STORE_OPTIONS, UsageError, dataDir, databaseUrl, masterKey, parse, print, storeFailure } from './common.js';
 
@@ -12,9 +15,13 @@ export const KEYS_HELP = `ccmon keys create [--ak AK] [--sk SK] --role read|writ
 ccmon keys list [--data DIR | --database URL]
 ccmon keys delete --ak AK [--data DIR | --database URL]`;
 
-async function withStore<T>(values: { data?: string; database?: string }, work: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(values: { data?: string; database?: string }, work: (store: Store) => Promise<T>, existing = true): Promise<T> {
   const dir = dataDir(values.data);
   const url = databaseUrl(values.database);
+  // Reading a mistyped directory would make an empty store there and report no keys.
+  if (existing && url === undefined && !existsSync(join(dir, DATABASE_FILE))) {
+    throw new Error(`no ccmon data in ${dir}: give --data DIR (or set CCMON_DATA) where the server keeps its data`);
+  }
   const store = await openStore({ dataDir: dir, databaseUrl: url }).catch((err: unknown) => {
     throw storeFailure(url === undefined ? dir : 'the database', err);
   });
@@ -66,7 +73,7 @@ async function create(args: string[]): Promise<number> {
       if (err instanceof KeyExistsError) throw new Error(err.message);
       throw err;
     }
-  });
+  }, false);
   print(`created ${key.role} key for ${key.scopes.join(', ')}${box.encrypts ? '' : ' (SK stored unencrypted: set CCMON_MASTER_KEY to encrypt SKs at rest)'}`);
   print(`AK: ${key.ak}`);
   print(`SK: ${key.sk}`);

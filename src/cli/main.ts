@@ -2,7 +2,7 @@
 
 import { ClientError } from '../client/client.js';
 import { agents, events, ping, query, vdns } from './client-commands.js';
-import { UsageError, describeFailure, print } from './common.js';
+import { UsageError, failureLine, print } from './common.js';
 import { FileError } from './import-files.js';
 import { KEYS_HELP, keys } from './keys.js';
 import { SERVE_HELP, serve } from './serve.js';
@@ -19,7 +19,8 @@ ccmon ping
 ccmon vdns
 
 Client commands take --url, --ak, --sk (default CCMON_URL, CCMON_AK, CCMON_SK) and --ca FILE.
-Store commands take --data DIR (default CCMON_DATA or .ccmon) or --database URL (CCMON_DATABASE_URL).`;
+Store commands take --data DIR (default CCMON_DATA or .ccmon) or --database URL (CCMON_DATABASE_URL).
+CCMON_MASTER_KEY encrypts stored SKs; CCMON_DEBUG=1 prints the stack of a failure.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { serve, keys, agents, events, query, ping, vdns };
 
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await run(args);
   } catch (err) {
     const known = err instanceof UsageError || err instanceof ClientError || err instanceof FileError;
-    process.stderr.write(`ccmon: ${known ? (err as Error).message.replace(/\s*\n\s*/g, ' ') : describeFailure(err)}\n`);
+    process.stderr.write(failureLine(err, known));
     process.exitCode = err instanceof UsageError ? 2 : 1;
   }
 }

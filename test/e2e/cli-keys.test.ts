@@ -2,11 +2,13 @@
 // are honoured by the server within about a second, and every refusal is one line.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../helpers.js';
-import { assertOneLineFailure, ccmon, eventually, serve, type ServeProcess } from './processes.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { CLI, assertOneLineFailure, ccmon, eventually, serve, type ServeProcess } from './processes.js';
 
 const SK = 'e2e-secret-0123456789';
 
@@ -99,14 +101,42 @@ describe('ccmon keys with a running server', () => {
   });
 });
 
+test('keys list into a reader that stops early exits quietly', async () => {
+  const dir = tempDir('ccmon-e2e-keys-');
+  try {
+    for (let i = 0; i < 3; i++) await ccmon(['keys', 'create', '--role', 'read', '--scope', 'global', '--data', dir.path]);
+    const child = spawn(process.execPath, [CLI, 'keys', 'list', '--data', dir.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before ccmon writes: its first write meets EPIPE
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const [code] = await once(child, 'close');
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  } finally {
+    dir.remove();
+  }
+});
+
 describe('ccmon keys on an unusable data directory', () => {
   test('a data directory that is a file gives one line naming it', async () => {
     const dir = tempDir('ccmon-e2e-keys-');
     try {
       const file = join(dir.path, 'not-a-dir');
       writeFileSync(file, 'x');
-      const r = await ccmon(['keys', 'list', '--data', join(file, 'sub')]);
+      const r = await ccmon(['keys', 'create', '--role', 'read', '--scope', 'global', '--data', join(file, 'sub')]);
       assertOneLineFailure(r, new RegExp(`cannot create ${join(file, 'sub')}: a part of the path is a file`), 1);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('keys list and delete on a directory without ccmon data say so in one line and create nothing', async () => {
+    const dir = tempDir('ccmon-e2e-keys-');
+    try {
+      const typo = join(dir.path, 'typo');
+      const [list, remove] = await Promise.all([ccmon(['keys', 'list', '--data', typo]), ccmon(['keys', 'delete', '--ak', 'x'], { env: { CCMON_DATA: typo } })]);
+      for (const r of [list, remove]) assertOneLineFailure(r, new RegExp(`^ccmon: no ccmon data in ${typo}: give --data DIR`), 1);
+      assert.equal(existsSync(typo), false);
     } finally {
       dir.remove();
     }

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -128,6 +129,25 @@ describe('ccmon query against ccmon serve', () => {
       assertOneLineFailure(r, pattern, exit);
       assert.equal(r.stdout, '', `${args.join(' ')} printed to stdout`);
     });
+  });
+
+  test('an answer that is not JSON, from something that is not ccmon, is one line', async () => {
+    const html = createHttpServer((req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html>\n<body>\n<h1>502 Bad Gateway</h1>\n</body>\n</html>\n');
+    });
+    await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(html.address() as { port: number }).port}`;
+      const results = await Promise.all([
+        ccmon(['query', '--cc', '1', '--vdn', '1'], { env: { ...env, CCMON_URL: url } }),
+        ccmon(['ping'], { env: { ...env, CCMON_URL: url } }),
+        ccmon(['vdns'], { env: { ...env, CCMON_URL: url } }),
+      ]);
+      for (const r of results) assertOneLineFailure(r, /^ccmon: HTTP 502 from the server, and the answer is not JSON/, 1);
+    } finally {
+      html.close();
+    }
   });
 
   test('a second server on the same data directory is refused with one line, and the first keeps serving', async () => {
