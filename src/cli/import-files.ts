@@ -59,7 +59,7 @@ export interface NumberedEvent {
 /** JSON lines {"ccId","vdn","agentId","state","at"} (optional "reason"). */
 export function parseEventLines(text: string, file: string, now: number): NumberedEvent[] {
   const events: NumberedEvent[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
