@@ -240,10 +240,16 @@ export function headerLayout(names: readonly string[]): HeaderLayout {
 const FAST_BODY_LIMIT = 64 * 1024;
 let scratch = Buffer.allocUnsafe(4096);
 const outerScratch = Buffer.allocUnsafe(SHA256_BLOCK + 32);
-const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+const digestOut = Buffer.allocUnsafe(32);
+const oneShotHash = (cryptoModule as unknown as { hash?: (algorithm: string, data: Uint8Array, encoding: 'latin1') => string }).hash;
 
-function sha256(data: Buffer): Buffer {
-  return oneShotHash ? oneShotHash('sha256', data, 'buffer') : createHash('sha256').update(data).digest();
+/**
+ * SHA-256 of data written into out at `at`. The one-shot hash (Node.js 20.12+) answering a
+ * latin1 string is several times cheaper than any call that hands back a new Buffer.
+ */
+function sha256Into(data: Buffer, out: Buffer, at: number): void {
+  if (oneShotHash) out.write(oneShotHash('sha256', data, 'latin1'), at, 'latin1');
+  else createHash('sha256').update(data).digest().copy(out, at);
 }
 
 /** Writes normalize(s) at `at` and returns the end, or -1 when s is not ASCII. */
@@ -264,7 +270,8 @@ function writeNormalized(s: string, at: number): number {
 
 /**
  * The C2 signature of a request, equal to signatureOf(signingKey, req, names) for the key the
- * blocks were made from; undefined when this request needs signatureOf.
+ * blocks were made from; undefined when this request needs signatureOf. The buffer returned is
+ * reused by the next call: compare it at once.
  */
 export function fastSignature(blocks: HmacBlocks, req: RequestToSign, signedHeaders: string, layout: HeaderLayout): Buffer | undefined {
   const body = req.body;
@@ -297,8 +304,8 @@ export function fastSignature(blocks: HmacBlocks, req: RequestToSign, signedHead
   }
   scratch[at++] = 10;
   at = writeNormalizedBytes(body, scratch, at);
-  const inner = sha256(scratch.subarray(0, at));
+  sha256Into(scratch.subarray(0, at), outerScratch, SHA256_BLOCK);
   blocks.outer.copy(outerScratch, 0);
-  inner.copy(outerScratch, SHA256_BLOCK);
-  return sha256(outerScratch);
+  sha256Into(outerScratch, digestOut, 0);
+  return digestOut;
 }
