@@ -101,6 +101,10 @@ export function describeFailure(err: unknown): string {
     const action = ERRNO_ACTION[e.syscall] ?? `${e.syscall} failed on`;
     return `${action} ${e.path}: ${ERRNO_TEXT[e.code] ?? e.code}`;
   }
+  if (e.code === 'ENOTFOUND') return `the host name ${(e as { hostname?: string }).hostname ?? ''} is not known`;
+  if (e.code === 'EADDRNOTAVAIL' && e.syscall === 'listen') {
+    return `cannot listen on ${(e as { address?: string }).address ?? 'that address'}: it is not an address of this machine`;
+  }
   const line = err.message.split('\n')[0]!;
   return typeof e.code === 'string' && e.code.startsWith('SQLITE_') ? `${line} (${e.code})` : line;
 }

@@ -42,6 +42,12 @@ export async function serve(args: string[]): Promise<number> {
   }).catch((err: unknown) => {
     throw storeFailure(url === undefined ? dir : 'the database', err);
   });
+  // Listen for the stop signals before saying we are ready: a supervisor may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
   const { monitor } = running;
   if (!values['tls-cert']) {
     log.warn('serving plain HTTP: give --tls-cert and --tls-key for HTTPS, or keep ccmon behind a TLS-terminating balancer');
@@ -57,11 +63,7 @@ export async function serve(args: string[]): Promise<number> {
     print('Query it from another terminal in this directory:');
     print(`  npx ccmon query --url ${running.url} --ak ${ak} --sk ${sk} --cc 1 --vdn 1 --offset 0 --limit 100`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopped;
   await running.close();
   return 0;
 }

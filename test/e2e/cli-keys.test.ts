@@ -101,6 +101,21 @@ describe('ccmon keys with a running server', () => {
   });
 });
 
+test('keys created at the same moment on a new data directory all succeed', async () => {
+  const dir = tempDir('ccmon-e2e-keys-');
+  try {
+    const data = join(dir.path, 'fresh');
+    const made = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => ccmon(['keys', 'create', '--ak', `at-once-${i}`, '--role', 'read', '--scope', 'global', '--data', data])),
+    );
+    for (const r of made) assert.equal(r.code, 0, r.stderr);
+    const listed = await ccmon(['keys', 'list', '--data', data]);
+    assert.equal(listed.stdout.split('\n').filter((l) => l.startsWith('at-once-')).length, 6);
+  } finally {
+    dir.remove();
+  }
+});
+
 test('keys list into a reader that stops early exits quietly', async () => {
   const dir = tempDir('ccmon-e2e-keys-');
   try {

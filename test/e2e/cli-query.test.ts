@@ -157,6 +157,18 @@ describe('ccmon query against ccmon serve', () => {
     assert.equal(r.stdout, expectedAnswer(0, 100));
   });
 
+  test('a server asked to listen on an unknown host or a foreign address exits with one line', async () => {
+    const other = tempDir('ccmon-e2e-host-');
+    try {
+      const unknown = await ccmon(['serve', '--port', '0', '--host', 'no-such-host.invalid', '--data', other.path]);
+      assertOneLineFailure(unknown, /^ccmon: the host name no-such-host\.invalid is not known$/, 1);
+      const foreign = await ccmon(['serve', '--port', '0', '--host', '192.0.2.1', '--data', other.path]);
+      assertOneLineFailure(foreign, /^ccmon: cannot listen on 192\.0\.2\.1: it is not an address of this machine$/, 1);
+    } finally {
+      other.remove();
+    }
+  });
+
   test('a server on a port in use exits with one line and leaves its data directory unlocked', async () => {
     const other = tempDir('ccmon-e2e-port-');
     try {

@@ -75,9 +75,9 @@ export class SqliteStore implements Store {
     this.pollMs = options.pollMs ?? 1000;
     try {
       this.db = new Database(join(dir, DATABASE_FILE));
+      this.db.pragma('busy_timeout = 5000'); // first: another process may be creating the file too
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (err) {
       if (this.lockPath) rmSync(this.lockPath, { force: true });
@@ -267,6 +267,8 @@ function migrate(db: Database.Database): void {
   }
   for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
     db.transaction(() => {
+      // Another process opening the same new file may have run this step meanwhile.
+      if ((db.pragma('user_version', { simple: true }) as number) > v) return;
       db.exec(SQLITE_MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
