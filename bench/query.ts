@@ -32,6 +32,8 @@ export interface QueryReport {
   p99Ratios: Record<string, number[]>;
   poolSize: number;
   checked: number;
+  /** Requests sent again after a run used up the pool, over all runs: 0 when every request was distinct. */
+  repeats: number;
 }
 
 function hostOf(url: string): string {
@@ -73,10 +75,12 @@ export async function queryBenchmark(o: QueryOptions): Promise<QueryReport> {
     const large = queryPool({ host: hostOf(ccmonUrl), vdn: LARGE_VDN, agents: LARGE_AGENTS, count: o.poolSize, perSecond, startMs });
     const checked = (await checkAnswers(ccmonUrl, small, SMALL_AGENTS)) + (await checkAnswers(ccmonUrl, large, LARGE_AGENTS));
     o.log(`  answers checked: ${checked} pooled requests, byte for byte (last pages included)`);
+    // The bare server gets the same bytes as the 100,000-agent case.
+    const largeRaw = rawPool(hostOf(ccmonUrl), large);
     const cases = [
-      { name: 'bare node:http', url: bareUrl, pool: rawPool(hostOf(ccmonUrl), large), pid: bare.process.pid! },
+      { name: 'bare node:http', url: bareUrl, pool: largeRaw, pid: bare.process.pid! },
       { name: `ccmon, ${SMALL_AGENTS}-agent VDN`, url: ccmonUrl, pool: rawPool(hostOf(ccmonUrl), small), pid: ccmon.process.pid! },
-      { name: `ccmon, ${LARGE_AGENTS.toLocaleString('en')}-agent VDN`, url: ccmonUrl, pool: rawPool(hostOf(ccmonUrl), large), pid: ccmon.process.pid! },
+      { name: `ccmon, ${LARGE_AGENTS.toLocaleString('en')}-agent VDN`, url: ccmonUrl, pool: largeRaw, pid: ccmon.process.pid! },
     ];
     // Warm-up: let each server's JIT settle before anything is measured.
     for (const c of cases) await loadRun(c.url, c.pool, o.connections, 1, c.pid);
@@ -96,7 +100,8 @@ export async function queryBenchmark(o: QueryOptions): Promise<QueryReport> {
       ratios[c.name] = c.runs.map((r, pair) => r.rps / results[0]!.runs[pair]!.rps);
       p99Ratios[c.name] = c.runs.map((r, pair) => r.p99 / results[0]!.runs[pair]!.p99);
     }
-    return { cases: results, ratios, p99Ratios, poolSize: o.poolSize, checked };
+    const repeats = results.reduce((n, c) => n + c.runs.reduce((m, r) => m + r.reused, 0), 0);
+    return { cases: results, ratios, p99Ratios, poolSize: o.poolSize, checked, repeats };
   } finally {
     await Promise.all([bare.stop(), ccmon.stop()]);
   }

@@ -53,7 +53,7 @@ export function renderReport(f: Figures): string {
     line('How it is measured:');
     line();
     line('- **bare** is `node:http` reading each request body and answering the same success bytes ccmon sends (same headers), nothing else: the limit of this runtime and interface. It runs in its own process.');
-    line(`- **ccmon** is \`startServer\` with the embedded store in a child process, holding a 100-agent VDN and a 100,000-agent VDN (loaded through the store and monitor). Every request is correctly signed (\`host;content-length;content-type\` signed, as Huawei clients do), signed with one timestamp a second like a real client, and every request of a run is distinct: the pool of ${int(q.poolSize)} requests sweeps the VDN page by page (the last page, offset 99,900, included), varies \`limit\` from 96 to 100, wraps half the bodies in \`queryParam\` and carries a sequence field. No request of a run repeats (checked: the pool never ran out). Before loading, ${q.checked} pooled requests are sent and their answers compared byte for byte with the counts computed independently.`);
+    line(`- **ccmon** is \`startServer\` with the embedded store in a child process, holding a 100-agent VDN and a 100,000-agent VDN (loaded through the store and monitor). Every request is correctly signed (\`host;content-length;content-type\` signed, as Huawei clients do), signed with one timestamp a second like a real client, and every request of a run is distinct: the pool of ${int(q.poolSize)} requests sweeps the VDN page by page (the last page, offset 99,900, included), varies \`limit\` from 96 to 100, wraps half the bodies in \`queryParam\` and carries a sequence field. ${q.repeats === 0 ? 'No request of a run repeats (checked: no run used up the pool).' : `**${int(q.repeats)} requests were repeats**: a run used up the pool; raise the pool size in bench/run.ts.`} Before loading, ${q.checked} pooled requests are sent and their answers compared byte for byte with the counts computed independently.`);
     line('- The load generator is `bench/load.ts` in the parent process: raw HTTP/1.1 bytes built before the clock starts and answers parsed only for status and length, so it costs about 10 µs of CPU a request — less than the bare server. autocannon 8 was tried first: building each distinct request (`setupRequest`) cost it ~25 µs a request, more than the bare server, so it measured itself (bare 23k req/s, ccmon ~0.75 × that).');
     line('- "server CPU µs a request" is the server process\'s user + system CPU time (all threads, so GC included) during the run divided by the answers: the cost of a request independent of how the two cores were shared.');
     line();
@@ -130,7 +130,7 @@ export function renderReport(f: Figures): string {
   line('## Re-running');
   line();
   line('```');
-  line('npm run bench                                   # everything, writes this file (about 3-4 minutes)');
+  line('npm run bench                                   # everything, writes this file (about 2-3 minutes)');
   line('npm run build && node dist/bench/run.js --only query --seconds 5 --pairs 5');
   line('node dist/bench/run.js --only ingest --database postgres://postgres@127.0.0.1:5432/test');
   line('node dist/bench/run.js --only memory');

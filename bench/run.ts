@@ -120,7 +120,7 @@ log(`ccmon benchmark — ${figures.machine.cpu}, ${figures.machine.cores} cores,
 
 if (wanted('query')) {
   log(`\nQueries: ${figures.connections} connections, ${seconds} s a run, ${pairs} pairs`);
-  figures.query = await queryBenchmark({ connections: figures.connections, seconds, pairs, poolSize: 400_000, log });
+  figures.query = await queryBenchmark({ connections: figures.connections, seconds, pairs, poolSize: 600_000, log });
   for (const [name, ratios] of Object.entries(figures.query.ratios)) {
     log(`  ${name}: ${median(ratios).toFixed(2)} × bare req/s, p99 ${median(figures.query.p99Ratios[name]!).toFixed(2)} × bare (medians)`);
   }
