@@ -72,6 +72,14 @@ export interface ServeProcess {
   kill9(): Promise<void>;
 }
 
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Servers still running: a test file that ends early must not leave them behind. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** Starts `ccmon serve ARGS` (on --port 0 unless a port is given) and waits for its "listening on" line. */
 export async function serve(args: string[], options: { env?: Env; timeoutMs?: number } = {}): Promise<ServeProcess> {
   const withPort = args.includes('--port') ? args : [...args, '--port', '0'];
@@ -99,7 +107,11 @@ export async function serve(args: string[], options: { env?: Env; timeoutMs?: nu
     });
   });
   let gone = false;
-  void exited.then(() => (gone = true));
+  live.add(child);
+  void exited.then(() => {
+    gone = true;
+    live.delete(child);
+  });
   return {
     url,
     child,
@@ -107,7 +119,10 @@ export async function serve(args: string[], options: { env?: Env; timeoutMs?: nu
     stderr: () => err,
     async stop() {
       if (!gone) child.kill('SIGTERM');
-      const [code] = await exited;
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const [code, signal] = await exited;
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') throw new Error(`ccmon serve did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
       return code;
     },
     async kill9() {
