@@ -53,10 +53,6 @@ async function create(args: string[]): Promise<number> {
     scope: { type: 'string', multiple: true },
     rate: { type: 'string' },
   });
-  if (values.help) {
-    print(KEYS_HELP);
-    return 0;
-  }
   if (values.role === undefined) throw new UsageError('--role is required: read, write or admin');
   if (values.scope === undefined) throw new UsageError('--scope is required: global, CC or CC/VDN');
   const parsed = parseNewKey({ ak: values.ak, sk: values.sk, role: values.role, scopes: values.scope, rateLimit: values.rate });

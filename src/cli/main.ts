@@ -24,6 +24,18 @@ CCMON_MASTER_KEY encrypts stored SKs; CCMON_DEBUG=1 prints the stack of a failur
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { serve, keys, agents, events, query, ping, vdns };
 
+/** The help lines of one command, with the notes that apply to every command. */
+function helpFor(command: string): string {
+  const lines = HELP.split('\n');
+  let mine = false;
+  const own = lines.filter((line) => {
+    if (line.startsWith('ccmon ')) mine = line === `ccmon ${command}` || line.startsWith(`ccmon ${command} `);
+    else if (!/^\s/.test(line)) mine = false;
+    return mine;
+  });
+  return [...own, '', ...lines.slice(lines.findIndex((l) => l.startsWith('Client commands')))].join('\n');
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -32,6 +44,11 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const run = COMMANDS[command];
+  if (run !== undefined && (args.includes('--help') || args.includes('-h'))) {
+    print(helpFor(command));
+    process.exitCode = 0;
+    return;
+  }
   try {
     if (run === undefined) throw new UsageError(`unknown command "${command}"; run ccmon --help`);
     process.exitCode = await run(args);

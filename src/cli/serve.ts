@@ -18,10 +18,6 @@ export async function serve(args: string[]): Promise<number> {
     demo: { type: 'boolean' },
     'clock-skew': { type: 'string' },
   });
-  if (values.help) {
-    print(SERVE_HELP);
-    return 0;
-  }
   const port = intOption('port', values.port ?? env('CCMON_PORT'), 8080, 0, 65535);
   const host = values.host ?? env('CCMON_HOST') ?? '127.0.0.1';
   const skew = intOption('clock-skew', values['clock-skew'], 900, 1, 86400);

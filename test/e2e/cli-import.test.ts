@@ -66,6 +66,8 @@ describe('ccmon agents import and events send', () => {
       ],
     );
     assert.deepEqual((await listAgents(2, 9) as ListedAgent[]).map((a) => a.agentId), [101]);
+    const vdns = await run(['vdns']);
+    assert.equal(vdns.stdout, '1/5\tagents 3\tsigned in 0\tidle 0\ttalking 0\tbusy 0\n2/9\tagents 1\tsigned in 0\tidle 0\ttalking 0\tbusy 0\n');
     const again = await run(['agents', 'import', file(['agentId,vdn,ccId,skills', '1001,5,1,3'])]);
     assert.match(again.stdout, /^imported 1 agent from .*: 0 added, 1 updated, 0 new VDNs\n$/);
     assert.deepEqual((await listAgents(1, 5) as ListedAgent[])[0]!.skills, [3]);

@@ -212,6 +212,19 @@ describe('ccmon command line', () => {
     assert.equal(none.code, 2);
     assert.equal(none.stdout, asked.stdout);
   });
+
+  test('--help after a command prints that command\'s lines and exits 0, whatever else is missing', async () => {
+    const [query, agents, keys] = await Promise.all([ccmon(['query', '--help']), ccmon(['agents', 'import', '--help']), ccmon(['keys', 'create', '-h'])]);
+    for (const r of [query, agents, keys]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /\nClient commands take --url/);
+    }
+    assert.match(query.stdout, /^ccmon query --cc N --vdn N/);
+    assert.doesNotMatch(query.stdout, /ccmon (serve|keys|agents)/);
+    assert.match(agents.stdout, /^ccmon agents import FILE .*\nccmon agents list /);
+    assert.match(keys.stdout, /^ccmon keys create .*\n {10,}\[--rate N\]/);
+  });
 });
 
 describe('ccmon serve --demo', () => {
