@@ -109,9 +109,12 @@ export function describeFailure(err: unknown): string {
   return typeof e.code === 'string' && e.code.startsWith('SQLITE_') ? `${line} (${e.code})` : line;
 }
 
+const UNTRUSTED_CERTIFICATE = /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/;
+
 /** The line printed for a failure; CCMON_DEBUG=1 adds the stack, for reporting a bug. */
 export function failureLine(err: unknown, known = false): string {
-  const text = known ? (err as Error).message.replace(/\s*\n\s*/g, ' ') : describeFailure(err);
+  let text = known ? (err as Error).message.replace(/\s*\n\s*/g, ' ') : describeFailure(err);
+  if (UNTRUSTED_CERTIFICATE.test(text)) text += " (the server's certificate is not trusted: pass --ca FILE or set CCMON_CA)";
   const stack = env('CCMON_DEBUG') && err instanceof Error && err.stack ? `\n${err.stack}` : '';
   return `ccmon: ${text}${stack}\n`;
 }

@@ -39,7 +39,7 @@ test('serves HTTPS with --tls-cert and --tls-key to a client trusting the certif
     ]);
     assert.equal(withCa.stdout, '{"request":{"say":"Hello world!"},"status":"UP"}\n', withCa.stderr);
     assert.equal(withCaEnv.stdout, withCa.stdout, withCaEnv.stderr);
-    assertOneLineFailure(untrusted, /cannot reach https:\/\/127\.0\.0\.1:\d+: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/, 1);
+    assertOneLineFailure(untrusted, /cannot reach https:\/\/127\.0\.0\.1:\d+: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN) \(the server's certificate is not trusted: pass --ca FILE or set CCMON_CA\)$/, 1);
     assertOneLineFailure(plain, /cannot reach http:\/\/127\.0\.0\.1:\d+|HTTP 400/, 1);
     assert.doesNotMatch(server.stderr(), PLAIN_WARNING);
   } finally {
