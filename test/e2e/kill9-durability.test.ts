@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CcmonClient } from '../../src/client/client.js';
 import { tempDir } from '../helpers.js';
-import { ccmon, serve, type ServeProcess } from './processes.js';
+import { ccmon, eventually, serve, type ServeProcess } from './processes.js';
 
 const AK = 'e2e-kill9';
 const SK = 'e2e-kill9-secret-0123456789';
@@ -102,13 +102,16 @@ test('every event acknowledged before a kill -9 mid-ingest is there after a rest
       const victim: ServeProcess = server;
       const clients = Array.from({ length: WORKERS }, () => new CcmonClient({ url: victim.url, ak: AK, sk: SK, timeoutMs: 10_000 }));
       const running = clients.map((c, w) => worker(c, agentIds.filter((_, i) => i % WORKERS === w), sent, base));
-      const killAfterMs = 100 + Math.floor(Math.random() * 700);
+      // The kill comes at a random moment once ingest is under way, however slow the machine.
+      const ackedBefore = sent.ackedEvents.size;
+      await eventually(async () => sent.ackedEvents.size > ackedBefore, 10_000, 5);
+      const killAfterMs = Math.floor(Math.random() * 700);
       await new Promise((r) => setTimeout(r, killAfterMs));
       await victim.kill9();
       const batches = await Promise.all(running);
       for (const c of clients) c.close();
       const total = batches.reduce((a, b) => a + b, 0);
-      t.diagnostic(`round ${round}: killed after ${killAfterMs} ms, ${total} batches (${total * (AGENTS / WORKERS)} events) acknowledged`);
+      t.diagnostic(`round ${round}: killed ${killAfterMs} ms after the first acknowledgement, ${total} batches (${total * (AGENTS / WORKERS)} events) acknowledged`);
       assert.ok(total > 0, `round ${round}: no batch was acknowledged before the kill at ${killAfterMs} ms`);
 
       server = await serve(['--data', dir.path]);
