@@ -221,6 +221,7 @@ export interface HeaderLayout {
   readonly names: readonly string[];
   /** normalize(name) + ":" in the order the canonical header lines sort. */
   readonly lineStarts: readonly string[];
+  readonly lineStartBytes: readonly Uint8Array[];
   /** names[order[i]] is the header of the i-th line. */
   readonly order: readonly number[];
 }
@@ -233,6 +234,7 @@ export function headerLayout(names: readonly string[]): HeaderLayout {
     fast: new Set(names).size === names.length,
     names,
     lineStarts: order.map((i) => starts[i]!),
+    lineStartBytes: order.map((i) => Buffer.from(starts[i]!, 'latin1')),
     order,
   };
 }
@@ -268,6 +270,19 @@ function writeNormalized(s: string, at: number): number {
   return at;
 }
 
+// The canonical request up to its header lines, for the last method, path, query and signed
+// headers seen: a client sends the same ones request after request.
+let lastHead = { method: '', path: '', query: '', signedHeaders: '', bytes: new Uint8Array(0) };
+
+function headBytes(req: RequestToSign, signedHeaders: string): Uint8Array {
+  const h = lastHead;
+  if (h.method === req.method && h.path === req.path && h.query === req.query && h.signedHeaders === signedHeaders) return h.bytes;
+  const queryLine = req.query === '' ? '' : canonicalQuery(req.query) + '\n';
+  const bytes = Buffer.from(req.method + '\n' + req.path + '\n' + queryLine + signedHeaders + '\n', 'utf8');
+  lastHead = { method: req.method, path: req.path, query: req.query, signedHeaders, bytes };
+  return bytes;
+}
+
 /**
  * The C2 signature of a request, equal to signatureOf(signingKey, req, names) for the key the
  * blocks were made from; undefined when this request needs signatureOf. The buffer returned is
@@ -284,21 +299,14 @@ export function fastSignature(blocks: HmacBlocks, req: RequestToSign, signedHead
   }
   if (req.query !== '') room += 9 * req.query.length + 1;
   if (room > scratch.length) scratch = Buffer.allocUnsafe(Math.max(room, 2 * scratch.length));
-  blocks.inner.copy(scratch, 0);
-  let at = SHA256_BLOCK;
-  at += scratch.write(req.method, at, 'utf8');
-  scratch[at++] = 10;
-  at += scratch.write(req.path, at, 'utf8');
-  scratch[at++] = 10;
-  if (req.query !== '') {
-    at += scratch.write(canonicalQuery(req.query), at, 'utf8');
-    scratch[at++] = 10;
-  }
-  at += scratch.write(signedHeaders, at, 'utf8');
-  scratch[at++] = 10;
+  scratch.set(blocks.inner, 0);
+  const head = headBytes(req, signedHeaders);
+  scratch.set(head, SHA256_BLOCK);
+  let at = SHA256_BLOCK + head.length;
   for (let i = 0; i < layout.order.length; i++) {
     if (i > 0) scratch[at++] = 10;
-    at += scratch.write(layout.lineStarts[i]!, at, 'latin1');
+    const start = layout.lineStartBytes[i]!;
+    for (let j = 0; j < start.length; j++) scratch[at++] = start[j]!;
     at = writeNormalized(req.headers[layout.names[layout.order[i]!]!]!, at);
     if (at < 0) return undefined;
   }
