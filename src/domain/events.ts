@@ -1,7 +1,7 @@
 // Agent state events: validation, event time, and the ordering rule that makes ingest idempotent
 // and order-safe (SPEC section 5).
 
-import { AGENT_ID_RULE, CC_ID, VDN_ID, isAgentId } from './ids.js';
+import { parseAgentKey } from './ids.js';
 import { describeRange, readInteger } from './integers.js';
 import { parseAgentState, type AgentState } from './states.js';
 
@@ -63,16 +63,10 @@ export interface EventRules {
 }
 
 export function parseEvent(raw: unknown, rules: EventRules): EventParse {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, reason: 'an event must be a JSON object' };
-  }
+  const key = parseAgentKey(raw, 'an event');
+  if (!key.ok) return key;
+  const { ccId, vdn, agentId } = key.value;
   const e = raw as Record<string, unknown>;
-  const ccId = readInteger(e.ccId, CC_ID);
-  if (ccId === undefined) return { ok: false, reason: describeRange('ccId', CC_ID) };
-  const vdn = readInteger(e.vdn, VDN_ID);
-  if (vdn === undefined) return { ok: false, reason: describeRange('vdn', VDN_ID) };
-  const agentId = readInteger(e.agentId, { min: 0, max: Number.MAX_SAFE_INTEGER });
-  if (agentId === undefined || !isAgentId(agentId)) return { ok: false, reason: AGENT_ID_RULE };
   const state = parseAgentState(e.state);
   if (state === undefined) {
     return { ok: false, reason: 'state must be a state code from 0 to 10 or a state name such as "idle"' };

@@ -1,6 +1,6 @@
 // Identifier ranges of the CEC platform: call centers, VDNs, agents (work numbers), skill queues.
 
-import type { IntegerRange } from './integers.js';
+import { describeRange, readInteger, type IntegerRange } from './integers.js';
 
 export const CC_ID: IntegerRange = { min: 1, max: 65535 };
 export const VDN_ID: IntegerRange = { min: 1, max: 5000 };
@@ -20,4 +20,25 @@ export function vdnKey(ccId: number, vdn: number): number {
 
 export function vdnOfKey(key: number): { ccId: number; vdn: number } {
   return { ccId: Math.floor(key / 8192), vdn: key % 8192 };
+}
+
+export interface AgentKey {
+  ccId: number;
+  vdn: number;
+  agentId: number;
+}
+
+/** Reads ccId, vdn and agentId of an object; `noun` names the object in the reason ("an event"). */
+export function parseAgentKey(raw: unknown, noun: string): { ok: true; value: AgentKey } | { ok: false; reason: string } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, reason: `${noun} must be a JSON object` };
+  }
+  const e = raw as Record<string, unknown>;
+  const ccId = readInteger(e.ccId, CC_ID);
+  if (ccId === undefined) return { ok: false, reason: describeRange('ccId', CC_ID) };
+  const vdn = readInteger(e.vdn, VDN_ID);
+  if (vdn === undefined) return { ok: false, reason: describeRange('vdn', VDN_ID) };
+  const agentId = readInteger(e.agentId, { min: 0, max: Number.MAX_SAFE_INTEGER });
+  if (agentId === undefined || !isAgentId(agentId)) return { ok: false, reason: AGENT_ID_RULE };
+  return { ok: true, value: { ccId, vdn, agentId } };
 }

@@ -1,6 +1,6 @@
 // Roster entries: which agents a VDN has, with their skill queues.
 
-import { AGENT_ID_RULE, CC_ID, SKILL_ID, VDN_ID, isAgentId } from './ids.js';
+import { SKILL_ID, parseAgentKey } from './ids.js';
 import { describeRange, readInteger } from './integers.js';
 
 export interface RosterAgent {
@@ -33,26 +33,14 @@ export function parseSkills(raw: unknown): Parsed<number[]> {
   return { ok: true, value: [...skills].sort((a, b) => a - b) };
 }
 
-function parseAgentKey(raw: unknown): Parsed<RosterRemoval> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, reason: 'an agent must be a JSON object' };
-  }
-  const e = raw as Record<string, unknown>;
-  const ccId = readInteger(e.ccId, CC_ID);
-  if (ccId === undefined) return { ok: false, reason: describeRange('ccId', CC_ID) };
-  const vdn = readInteger(e.vdn, VDN_ID);
-  if (vdn === undefined) return { ok: false, reason: describeRange('vdn', VDN_ID) };
-  const agentId = readInteger(e.agentId, { min: 0, max: Number.MAX_SAFE_INTEGER });
-  if (agentId === undefined || !isAgentId(agentId)) return { ok: false, reason: AGENT_ID_RULE };
-  return { ok: true, value: { ccId, vdn, agentId } };
-}
-
 export function parseRosterAgent(raw: unknown): Parsed<RosterAgent> {
-  const key = parseAgentKey(raw);
+  const key = parseAgentKey(raw, 'an agent');
   if (!key.ok) return key;
   const skills = parseSkills((raw as Record<string, unknown>).skills);
   if (!skills.ok) return skills;
   return { ok: true, value: { ...key.value, skills: skills.value } };
 }
 
-export const parseRosterRemoval = parseAgentKey;
+export function parseRosterRemoval(raw: unknown): Parsed<RosterRemoval> {
+  return parseAgentKey(raw, 'an agent');
+}
