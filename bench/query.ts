@@ -86,7 +86,10 @@ export async function queryBenchmark(o: QueryOptions): Promise<QueryReport> {
     for (const c of cases) await loadRun(c.url, c.pool, o.connections, 1, c.pid);
     const results: QueryCase[] = cases.map((c) => ({ name: c.name, runs: [] }));
     for (let pair = 0; pair < o.pairs; pair++) {
-      for (let i = 0; i < cases.length; i++) {
+      // Every other repetition runs the cases in reverse, so a drift in what else the machine
+      // is doing does not always favour the same case.
+      const order = cases.map((_, i) => (pair % 2 === 0 ? i : cases.length - 1 - i));
+      for (const i of order) {
         const c = cases[i]!;
         const r = await loadRun(c.url, c.pool, o.connections, o.seconds, c.pid);
         if (r.failures > 0) throw new Error(`${c.name}: ${r.failures} requests failed`);
