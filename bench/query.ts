@@ -6,6 +6,7 @@ import { expectedCounts } from './fixture.js';
 import { loadRun, rawPool, sendQuery, type LoadResult } from './load.js';
 import { queryPool, type PooledQuery } from './pool.js';
 import { startChild } from './processes.js';
+import { wrkMissing, wrkRun, type WrkResult } from './wrk.js';
 
 export const SMALL_VDN = 1;
 export const LARGE_VDN = 2;
@@ -34,7 +35,19 @@ export interface QueryReport {
   checked: number;
   /** Requests sent again after a run used up the pool, over all runs: 0 when every request was distinct. */
   repeats: number;
+  wrk: WrkCrossCheck;
 }
+
+/** The same three cases loaded by wrk instead of bench/load.ts. */
+export interface WrkCrossCheck {
+  skipped: string | null;
+  seconds: number;
+  cases: Array<{ name: string; runs: WrkResult[] }>;
+  ratios: Record<string, number[]>;
+}
+
+const WRK_POOL = 400_000;
+const WRK_REPEATS = 2;
 
 function hostOf(url: string): string {
   return new URL(url).host;
@@ -104,8 +117,39 @@ export async function queryBenchmark(o: QueryOptions): Promise<QueryReport> {
       p99Ratios[c.name] = c.runs.map((r, pair) => r.p99 / results[0]!.runs[pair]!.p99);
     }
     const repeats = results.reduce((n, c) => n + c.runs.reduce((m, r) => m + r.reused, 0), 0);
-    return { cases: results, ratios, p99Ratios, poolSize: o.poolSize, checked, repeats };
+    const wrk = await wrkCrossCheck(bareUrl, ccmonUrl, cases.map((c) => c.name), o);
+    return { cases: results, ratios, p99Ratios, poolSize: o.poolSize, checked, repeats, wrk };
   } finally {
     await Promise.all([bare.stop(), ccmon.stop()]);
   }
+}
+
+async function wrkCrossCheck(bareUrl: string, ccmonUrl: string, names: string[], o: QueryOptions): Promise<WrkCrossCheck> {
+  const seconds = Math.min(o.seconds, 4);
+  const skipped = wrkMissing();
+  const check: WrkCrossCheck = { skipped, seconds, cases: names.map((name) => ({ name, runs: [] })), ratios: {} };
+  if (skipped !== null) {
+    o.log(`  wrk cross-check skipped: ${skipped}`);
+    return check;
+  }
+  // Fresh pools, so their timestamps are as recent as a real client's.
+  const host = hostOf(ccmonUrl);
+  const startMs = Date.now();
+  const large = rawPool(host, queryPool({ host, vdn: LARGE_VDN, agents: LARGE_AGENTS, count: WRK_POOL, perSecond: 20_000, startMs }));
+  const small = rawPool(host, queryPool({ host, vdn: SMALL_VDN, agents: SMALL_AGENTS, count: WRK_POOL, perSecond: 20_000, startMs }));
+  const targets = [
+    { url: bareUrl, pool: large },
+    { url: ccmonUrl, pool: small },
+    { url: ccmonUrl, pool: large },
+  ];
+  for (let rep = 0; rep < WRK_REPEATS; rep++) {
+    for (let i = 0; i < targets.length; i++) {
+      const r = await wrkRun(targets[i]!.url, targets[i]!.pool, o.connections, seconds);
+      if (r.failures > 0) throw new Error(`wrk, ${names[i]}: ${r.failures} requests failed`);
+      check.cases[i]!.runs.push(r);
+      o.log(`  wrk ${rep + 1} ${names[i]}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms${r.repeats ? `, ${r.repeats} pool repeats` : ''}`);
+    }
+  }
+  for (const c of check.cases.slice(1)) check.ratios[c.name] = c.runs.map((r, rep) => r.rps / check.cases[0]!.runs[rep]!.rps);
+  return check;
 }

@@ -58,6 +58,12 @@ export function renderReport(f: Figures): string {
     line('- "server CPU µs a request" is the server process\'s user + system CPU time (all threads, so GC included) during the run divided by the answers: the cost of a request independent of how the two cores were shared.');
     const cpuRatio = (i: number) => (caseMedian(0, (r) => r.serverCpuUs) / caseMedian(i, (r) => r.serverCpuUs)).toFixed(2);
     line(`- Bare CPU ÷ ccmon CPU a request is ${cpuRatio(1)} (100-agent VDN) and ${cpuRatio(2)} (100,000-agent VDN): the req/s ratio the two would show with a core each and nothing else running on the machine.`);
+    if (q.wrk.skipped !== null) {
+      line(`- Cross-check with wrk: skipped (${q.wrk.skipped}).`);
+    } else {
+      const wrkMedian = (c: (typeof q.wrk.cases)[number], pick: (r: (typeof c.runs)[number]) => number) => median(c.runs.map(pick));
+      line(`- Cross-check with wrk (an established C load generator; one thread, the same ${f.connections} connections, ${q.wrk.seconds} s a run, ${q.wrk.cases[0]!.runs.length} runs a case, fed fresh pools of distinct signed requests by a Lua script): ${q.wrk.cases.map((c) => `${c.name} ${int(wrkMedian(c, (r) => r.rps))} req/s (p99 ${ms(wrkMedian(c, (r) => r.p99))} ms)`).join('; ')}; ratios ${Object.entries(q.wrk.ratios).map(([name, r]) => `${name} ${median(r).toFixed(2)} × bare`).join(', ')}.${q.wrk.cases.some((c) => c.runs.some((r) => r.repeats > 0)) ? ' Some wrk runs used up their pool and repeated requests.' : ''}`);
+    }
     line();
   }
 
