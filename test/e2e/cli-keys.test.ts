@@ -174,4 +174,10 @@ describe('ccmon keys on an unusable data directory', () => {
       dir.remove();
     }
   });
+  test('a data directory that cannot be created, as under /proc, gives one line instead of hanging', async () => {
+    const started = Date.now();
+    const r = await ccmon(['keys', 'create', '--role', 'read', '--scope', 'global', '--data', '/proc/ccmon-no-such-dir'], { timeoutMs: 10_000 });
+    assert.ok(Date.now() - started < 10_000, 'the command must not hang');
+    assertOneLineFailure(r, /\/proc\/ccmon-no-such-dir/, 1);
+  });
 });

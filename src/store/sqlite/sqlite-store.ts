@@ -2,8 +2,8 @@
 // sync on every commit, so whatever a caller was told is stored survives kill -9 and power loss.
 
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Role, StoredKey } from '../../auth/keys.js';
 import { orderEvent, type AgentEvent } from '../../domain/events.js';
 import type { AgentState } from '../../domain/states.js';
@@ -70,7 +70,7 @@ export class SqliteStore implements Store {
   private readonly stmt;
 
   private constructor(readonly dir: string, options: SqliteStoreOptions) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     this.lockPath = options.exclusive ? takeLock(join(dir, LOCK_FILE), dir) : null;
     this.pollMs = options.pollMs ?? 1000;
     try {
@@ -272,6 +272,27 @@ function migrate(db: Database.Database): void {
       db.exec(SQLITE_MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir spins forever where the kernel answers
+ * ENOENT for a parent that exists (/proc, /sys), and this fails with that error instead.
+ */
+function makeDirectory(dir: string): void {
+  const path = resolve(dir);
+  try {
+    if (statSync(path).isDirectory()) return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    const parent = dirname(path);
+    if (code === 'ENOENT' && parent !== path) makeDirectory(parent);
+  }
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw err;
   }
 }
 
