@@ -28,11 +28,8 @@ async function importAgents(args: string[]): Promise<number> {
 }
 
 async function listAgents(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...CLIENT_OPTIONS, cc: { type: 'string' }, vdn: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' } });
-  const cc = intOption('cc', values.cc, undefined, 1, 65535);
-  const vdn = intOption('vdn', values.vdn, undefined, 1, 5000);
-  const offset = intOption('offset', values.offset, 0, 0, 2147483647);
-  const limit = intOption('limit', values.limit, 100, 1, 1000);
+  const { values, page } = pageArgs(args, 1000);
+  const { ccId: cc, vdn, offset, limit } = page;
   const client = clientFrom(values);
   try {
     const r = await client.call('GET', `/api/v1/vdns/${cc}/${vdn}/agents?offset=${offset}&limit=${limit}`);
@@ -72,15 +69,23 @@ export async function events(args: string[]): Promise<number> {
   return tally.rejected > 0 ? 1 : 0;
 }
 
-export async function query(args: string[]): Promise<number> {
+/** --cc, --vdn, --offset and --limit (at most maxLimit) with the client options. */
+function pageArgs(args: string[], maxLimit: number) {
   const { values } = parse(args, { ...CLIENT_OPTIONS, cc: { type: 'string' }, vdn: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' } });
-  const ccId = intOption('cc', values.cc, undefined, 1, 65535);
-  const vdn = intOption('vdn', values.vdn, undefined, 1, 5000);
-  const offset = intOption('offset', values.offset, 0, 0, 2147483647);
-  const limit = intOption('limit', values.limit, 100, 1, 100);
+  const page = {
+    ccId: intOption('cc', values.cc, undefined, 1, 65535),
+    vdn: intOption('vdn', values.vdn, undefined, 1, 5000),
+    offset: intOption('offset', values.offset, 0, 0, 2147483647),
+    limit: intOption('limit', values.limit, 100, 1, maxLimit),
+  };
+  return { values, page };
+}
+
+export async function query(args: string[]): Promise<number> {
+  const { values, page } = pageArgs(args, 100);
   const client = clientFrom(values);
   try {
-    const res = await client.systemState({ ccId, vdn, offset, limit });
+    const res = await client.systemState(page);
     if (res.json === undefined) throw notJson(res.status);
     if (res.json.result !== '0') throw new ClientError(`${res.json.resultDesc} (resultCode ${res.json.resultCode}, HTTP ${res.status})`);
     print(res.text);

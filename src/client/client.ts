@@ -24,6 +24,25 @@ export interface ClientResponse {
 
 export class ClientError extends Error {}
 
+/** Reads a whole answer; `json` is left undefined when the body is not JSON. */
+export function collectResponse(res: http.IncomingMessage): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+    });
+    res.on('error', reject);
+  });
+}
+
 export class CcmonClient {
   private readonly base: URL;
   private readonly agent: http.Agent;
@@ -64,21 +83,7 @@ export class CcmonClient {
           headers: { ...headers, authorization, 'content-length': String(payload.length) },
           timeout: this.options.timeoutMs ?? 60_000,
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-          });
-          res.on('error', reject);
-        },
+        (res) => collectResponse(res).then(resolve, reject),
       );
       req.on('timeout', () => req.destroy(new ClientError(`no answer from ${this.base.origin} within ${(this.options.timeoutMs ?? 60_000) / 1000} s`)));
       req.on('error', (err: NodeJS.ErrnoException) => {

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { c2Timestamp, signRequest } from '../../src/auth/c2.js';
 import type { Role } from '../../src/auth/keys.js';
+import { collectResponse } from '../../src/client/client.js';
 import type { TestServer } from '../helpers.js';
 
 export const SYSTEM_STATE = '/rest/cmsapp/v1/openapi/agentgroup/systemstate';
@@ -83,21 +84,7 @@ export function raw(baseUrl: string, r: RawRequest): Promise<RawResponse> {
   if (authorization !== undefined) sent.authorization = authorization;
   sent['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const req = http.request({ method, hostname: url.hostname, port: url.port, path: r.path, headers: sent, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request({ method, hostname: url.hostname, port: url.port, path: r.path, headers: sent, agent: false }, (res) => collectResponse(res).then(resolve, reject));
     req.on('error', reject);
     req.end(body);
   });
